@@ -1,0 +1,233 @@
+package dev.nexttoken.core;
+
+import dev.nexttoken.core.model.Gpt2Model;
+import dev.nexttoken.core.model.Gpt2Weights;
+import dev.nexttoken.core.model.KvCache;
+import dev.nexttoken.core.model.LossResult;
+import dev.nexttoken.sampling.Inspection;
+import dev.nexttoken.sampling.LogitsContext;
+import dev.nexttoken.sampling.RandomStreams;
+import dev.nexttoken.sampling.SamplingPipeline;
+import dev.nexttoken.tokenizer.SpecialTokens;
+import dev.nexttoken.tokenizer.Tokenizer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The library's front door: a GPT-2 and its tokenizer, and the calls a user makes —
+ * {@link #generate}, {@link #stream}, {@link #next} and {@link #score}.
+ *
+ * <pre>{@code
+ * try (Generator gen = Generator.load(Path.of("models/gpt2"))) {
+ *     GenerationResult r = gen.generate("Hello", GenerationOptions.builder().maxNewTokens(50).build());
+ *     System.out.println(r.text());
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: the weights are loaded once and only read; every call has its own cache,
+ * random streams and buffers, so several threads may call one generator at once and each gets
+ * exactly what it would get alone.
+ */
+public final class Generator implements AutoCloseable {
+
+    private final Gpt2Model model;
+    private final Tokenizer tokenizer;
+    private volatile boolean closed;
+
+    /** Wraps a loaded model; the generator owns it and closes it with itself. */
+    public Generator(Gpt2Model model, Tokenizer tokenizer) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        if (model.config().vocabSize() > tokenizer.vocabSize()) {
+            throw new ModelLoadException("the model's vocabulary (" + model.config().vocabSize()
+                    + " tokens) is larger than the GPT-2 tokenizer's (" + tokenizer.vocabSize() + ")");
+        }
+    }
+
+    /** Loads a Hugging Face GPT-2 folder ({@code config.json} + {@code model.safetensors}). */
+    public static Generator load(Path modelDir) {
+        return new Generator(new Gpt2Model(Gpt2Weights.load(modelDir)), Tokenizer.gpt2());
+    }
+
+    /** Loads a model folder, reporting progress (for a progress bar on large weights). */
+    public static Generator load(Path modelDir, Gpt2Weights.ProgressListener progress) {
+        return new Generator(new Gpt2Model(Gpt2Weights.load(modelDir, progress)), Tokenizer.gpt2());
+    }
+
+    /** The model. */
+    public Gpt2Model model() {
+        return model;
+    }
+
+    /** The tokenizer. */
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** Generates continuations of {@code prompt}; an empty prompt starts from {@code <|endoftext|>}. */
+    public GenerationResult generate(String prompt, GenerationOptions options) {
+        return generate(prompt, options, null);
+    }
+
+    /** Generates, telling {@code listener} each piece of text as it comes. */
+    public GenerationResult generate(String prompt, GenerationOptions options, GenerationListener listener) {
+        return generate(encode(prompt, options), options, listener);
+    }
+
+    /** Generates continuations of a prompt given as token ids. */
+    public GenerationResult generate(int[] promptTokens, GenerationOptions options, GenerationListener listener) {
+        try (GenerationRun run = newRun(promptTokens, options, listener)) {
+            return run.runToEnd();
+        }
+    }
+
+    /** Pull-style generation of {@code prompt}; close the stream when done. */
+    public TokenStream stream(String prompt, GenerationOptions options) {
+        return stream(encode(prompt, options), options);
+    }
+
+    /** Pull-style generation from token ids; close the stream when done. */
+    public TokenStream stream(int[] promptTokens, GenerationOptions options) {
+        ArrayDeque<GeneratedToken> ready = new ArrayDeque<>();
+        int[] steps = new int[options.numSamples()];
+        GenerationListener queue = new GenerationListener() {
+            @Override
+            public void onToken(int sample, int tokenId, String text) {
+                ready.add(new GeneratedToken(sample, steps[sample]++, tokenId, text));
+            }
+
+            @Override
+            public void onFinish(int sample, FinishReason reason, String remainingText) {
+                if (!remainingText.isEmpty()) {
+                    appendText(ready, sample, steps[sample], remainingText);
+                }
+            }
+        };
+        return new TokenStream(newRun(promptTokens, options, queue), ready);
+    }
+
+    /**
+     * The next-token table of {@code prompt}: the top {@code topN} candidates of exactly the
+     * distribution {@code generate} samples its first token from with the same options.
+     */
+    public NextTokenTable next(String prompt, GenerationOptions options, int topN) {
+        return next(encode(prompt, options), options, topN);
+    }
+
+    /** The next-token table of a prompt given as token ids. */
+    public NextTokenTable next(int[] promptTokens, GenerationOptions options, int topN) {
+        if (topN < 1) {
+            throw new IllegalArgumentException("top must be >= 1, got " + topN);
+        }
+        checkOpen();
+        int[] prompt = promptOrStart(promptTokens);
+        int window = model.config().nPositions();
+        int[] context = Arrays.copyOfRange(prompt, Math.max(0, prompt.length - window), prompt.length);
+        SamplingPipeline pipeline = SamplingPipeline.of(
+                options.sampling().toBuilder().endOfTextId(tokenizer.endOfTextId()).build());
+        try (KvCache cache = new KvCache(model.config(), 1, context.length);
+             INDArray logits = model.forward(new int[][] {context}, cache)) {           // [1, V]
+            LogitsContext ctx = LogitsContext.of(tokenizer.vocabSize(), 0, List.of(prompt), new int[] {prompt.length});
+            Inspection inspection = pipeline.inspect(ctx, logits, RandomStreams.create(options.seed()), topN).get(0);
+            return new NextTokenTable(prompt, GenerationRun.candidates(tokenizer, inspection.candidates()),
+                    inspection.chosenId());
+        }
+    }
+
+    /** The loss of {@code text}: how surprised the model is by each of its tokens after the first. */
+    public ScoreResult score(String text) {
+        return score(tokenizer.encode(text));
+    }
+
+    /**
+     * The loss of a token sequence: the mean of {@code -log p(token | prefix)} over tokens
+     * 2…N. Sequences longer than the window are scored in consecutive windows of
+     * {@code n_positions} tokens, each token seeing at most the tokens of its own window.
+     */
+    public ScoreResult score(int[] tokens) {
+        checkOpen();
+        if (tokens.length < 2) {
+            throw new IllegalArgumentException("scoring needs at least 2 tokens, got " + tokens.length);
+        }
+        checkIds(tokens);
+        int window = model.config().nPositions();
+        double[] losses = new double[tokens.length - 1];
+        for (int start = 0; start < tokens.length - 1; start += window) {
+            int end = Math.min(tokens.length - 1, start + window);                    // inputs [start, end)
+            int[] inputs = Arrays.copyOfRange(tokens, start, end);
+            int[] targets = Arrays.copyOfRange(tokens, start + 1, end + 1);
+            LossResult result = model.loss(new int[][] {inputs}, new int[][] {targets});
+            System.arraycopy(result.tokenLosses()[0], 0, losses, start, inputs.length);
+        }
+        double mean = Arrays.stream(losses).average().orElseThrow();
+        return new ScoreResult(tokens, mean, losses);
+    }
+
+    private GenerationRun newRun(int[] promptTokens, GenerationOptions options, GenerationListener listener) {
+        checkOpen();
+        Objects.requireNonNull(options, "options");
+        int[] prompt = promptOrStart(promptTokens);
+        MemoryBudget.check(model.config(), options.numSamples(),
+                (int) Math.min(model.config().nPositions(), (long) prompt.length + options.maxNewTokens()));
+        return new GenerationRun(model, tokenizer, prompt, options, listener);
+    }
+
+    private int[] encode(String prompt, GenerationOptions options) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(options, "options");
+        return tokenizer.encode(prompt, options.allowSpecialTokens() ? SpecialTokens.ALLOWED : SpecialTokens.AS_TEXT);
+    }
+
+    /** The prompt, or {@code <|endoftext|>} alone when it is empty (as GPT-2 starts a text). */
+    private int[] promptOrStart(int[] promptTokens) {
+        Objects.requireNonNull(promptTokens, "promptTokens");
+        checkIds(promptTokens);
+        return promptTokens.length == 0 ? new int[] {tokenizer.endOfTextId()} : promptTokens.clone();
+    }
+
+    private void checkIds(int[] tokens) {
+        int vocab = model.config().vocabSize();
+        for (int id : tokens) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+    }
+
+    private static void appendText(ArrayDeque<GeneratedToken> ready, int sample, int step, String text) {
+        for (Iterator<GeneratedToken> it = ready.descendingIterator(); it.hasNext(); ) {
+            GeneratedToken last = it.next();
+            if (last.sample() == sample) {
+                // the sample's last token of this step is still queued: it carries the text
+                List<GeneratedToken> all = List.copyOf(ready);
+                ready.clear();
+                for (GeneratedToken t : all) {
+                    ready.add(t == last ? new GeneratedToken(t.sample(), t.step(), t.id(), t.text() + text) : t);
+                }
+                return;
+            }
+        }
+        ready.add(new GeneratedToken(sample, step, -1, text));
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this generator is closed");
+        }
+    }
+
+    /** Frees the weights. Calls still running must have ended. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            model.close();
+        }
+    }
+}
