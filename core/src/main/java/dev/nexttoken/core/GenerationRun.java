@@ -100,9 +100,11 @@ final class GenerationRun implements AutoCloseable {
         long start = System.nanoTime();
         boolean first = cache == null;
         int[] chosen;
-        try (INDArray logits = first ? prefill() : decode()) {          // [samples, V]
-            LogitsContext context = LogitsContext.of(tokenizer.vocabSize(), step, histories(), promptLengths());
-            chosen = choose(context, logits);
+        INDArray logits = first ? prefill() : decode();                 // [samples, V], owned by the cache
+        LogitsContext context = LogitsContext.of(tokenizer.vocabSize(), step, histories(), promptLengths());
+        chosen = choose(context, logits);
+        if (first && samples > 1) {
+            logits.close();                                              // the copy made for the batch
         }
         double millis = (System.nanoTime() - start) / 1e6;
         if (first) {
@@ -144,10 +146,10 @@ final class GenerationRun implements AutoCloseable {
         if (samples == 1) {
             return model.forward(new int[][] {context}, cache);
         }
-        try (KvCache single = new KvCache(model.config(), 1, capacity);
-             INDArray logits = model.forward(new int[][] {context}, single)) {    // [1, V]
+        try (KvCache single = new KvCache(model.config(), 1, capacity)) {
+            INDArray logits = model.forward(new int[][] {context}, single);       // [1, V]
             cache.fillFrom(single);
-            return logits.repeat(0, samples);                                      // [samples, V]
+            return logits.repeat(0, samples);                                      // [samples, V], a copy
         }
     }
 

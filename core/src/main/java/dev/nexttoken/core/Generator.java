@@ -131,8 +131,8 @@ public final class Generator implements AutoCloseable {
         int[] context = Arrays.copyOfRange(prompt, Math.max(0, prompt.length - window), prompt.length);
         SamplingPipeline pipeline = SamplingPipeline.of(
                 options.sampling().toBuilder().endOfTextId(tokenizer.endOfTextId()).build());
-        try (KvCache cache = new KvCache(model.config(), 1, context.length);
-             INDArray logits = model.forward(new int[][] {context}, cache)) {           // [1, V]
+        try (KvCache cache = new KvCache(model.config(), 1, context.length)) {
+            INDArray logits = model.forward(new int[][] {context}, cache);              // [1, V], owned by the cache
             LogitsContext ctx = LogitsContext.of(tokenizer.vocabSize(), 0, List.of(prompt), new int[] {prompt.length});
             Inspection inspection = pipeline.inspect(ctx, logits, RandomStreams.create(options.seed()), topN).get(0);
             return new NextTokenTable(prompt, GenerationRun.candidates(tokenizer, inspection.candidates()),

@@ -22,8 +22,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
-import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -58,18 +56,20 @@ import java.util.Set;
  * every tensor inside the data section, no two tensors overlapping. Every problem is a
  * {@link ModelLoadException} naming the file and the tensor.
  *
- * <p>{@link #load(String)} memory-maps the tensor's bytes (read-only, one mapping per tensor, so
- * a tensor can be at most 2 GB) and returns:
+ * <p>{@link #load(String)} returns:
  * <ul>
- *   <li>for {@code F32}: an array <em>over the mapped memory itself</em>, no copy (unless the
- *       data is not 4-byte aligned or the machine is big-endian, then a copy). Such an array is
+ *   <li>for {@code F32}: the tensor's bytes memory-mapped (read-only, one mapping per tensor, so
+ *       at most 2 GB each) and an array <em>over the mapped memory itself</em>, no copy (unless the
+ *       data is not 4-byte aligned, the tensor is over 2 GB or the machine is big-endian: then
+ *       a copy). Such an array is
  *       <strong>read-only</strong>: an in-place operation on it ({@code addi}, {@code assign},
  *       an op with it as output) writes to a read-only page and crashes the JVM. Use
  *       {@code dup()} for a writable copy. The array keeps its mapping alive for as long as it
  *       (or any view of it) is reachable, whether or not this file is still open.</li>
- *   <li>for {@code F16} and {@code BF16}: a new float32 array, converted chunk by chunk (the
- *       16-bit data is read from the mapping; no full-size temporary on the Java heap, so
- *       memory holds one tensor's 16-bit pages and its float32 result at a time).</li>
+ *   <li>for {@code F16} and {@code BF16}: a new float32 array, converted chunk by chunk as the
+ *       data is read (not mapped): no full-size temporary on the Java heap, and the 16-bit data
+ *       does not stay in the process's memory, so a converted model needs only its float32
+ *       size.</li>
  * </ul>
  * Both paths work on the arrays' host memory and so assume a CPU backend ({@code nd4j-native});
  * they are untested on CUDA. Mapped memory counts against javacpp's {@code maxPhysicalBytes}
@@ -84,7 +84,7 @@ public final class SafetensorsFile implements AutoCloseable {
     /** The largest header accepted, as in the reference implementation: 100 MB. */
     static final long MAX_HEADER_BYTES = 100_000_000L;
 
-    /** Elements converted per step when decoding 16-bit data or copying unaligned float32 data. */
+    /** Elements read per step when converting (F16, BF16, unaligned F32) or scanning data: 4 MB of float32. */
     private static final int CHUNK_ELEMENTS = 1 << 20;
 
     private static final String METADATA_KEY = "__metadata__";
@@ -99,7 +99,10 @@ public final class SafetensorsFile implements AutoCloseable {
     private final long dataStart;
     private final Map<String, TensorInfo> tensors;
     private final Map<String, String> metadata;
+    /** The mappings of the float32 tensors loaded without a copy, by name. */
     private final Map<String, Mapping> mappings = new HashMap<>();
+    /** Reused buffer for reading data that is converted (F16, BF16) or scanned; made on first use. */
+    private ByteBuffer scratch;
     private boolean closed;
 
     /** A tensor's mapped bytes and the native address where they start. */
@@ -182,75 +185,108 @@ public final class SafetensorsFile implements AutoCloseable {
      * @param name a tensor name
      * @return the tensor as a float32 array
      * @throws ModelLoadException    if there is no such tensor, its dtype is not F32, F16 or BF16,
-     *                               it is larger than 2 GB, or it cannot be mapped
+     *                               or its data cannot be mapped or read
      * @throws IllegalStateException if this file has been closed
      */
     public synchronized INDArray load(String name) {
         ensureOpen();
-        TensorInfo info = info(name);
-        if (!info.dtype().isLoadable()) {
-            throw new ModelLoadException(path + ": tensor '" + name + "' has dtype " + info.dtype()
-                    + "; only F32, F16 and BF16 tensors can be loaded");
-        }
+        TensorInfo info = loadableInfo(name);
         long[] shape = info.shape();
         long count = info.elementCount();
         if (count == 0) {
             return Nd4j.create(DataType.FLOAT, shape);
         }
-        Mapping mapping = map(info);
-        if (info.dtype() == Dtype.F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
-                && mapping.address() % Float.BYTES == 0) {
-            return wrapFloats(mapping, count, shape);
+        boolean aligned = (dataStart + info.begin()) % Float.BYTES == 0;  // mappings keep the file offset modulo the page size
+        boolean mappable = info.byteLength() <= Integer.MAX_VALUE;          // one mapping is at most 2 GB
+        if (info.dtype() == Dtype.F32 && aligned && mappable && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+            Mapping mapping = map(info);
+            if (mapping.address() % Float.BYTES == 0) {
+                return wrapFloats(mapping, count, shape);
+            }
         }
-        return decode(info, mapping.bytes(), count, shape);
+        return decode(info, count, shape);
     }
 
     /**
-     * Scans a tensor's raw data for NaN and infinite values, without converting it.
+     * Loads a tensor as a new float32 array in ordinary, writable Nd4j memory: the data is read
+     * (not mapped) and converted if needed.
+     *
+     * @param name a tensor name
+     * @return a copy of the tensor as a float32 array of the shape in the header
+     * @throws ModelLoadException    if there is no such tensor, its dtype is not F32, F16 or BF16,
+     *                               or its data cannot be read
+     * @throws IllegalStateException if this file has been closed
+     */
+    public synchronized INDArray loadCopy(String name) {
+        ensureOpen();
+        TensorInfo info = loadableInfo(name);
+        long count = info.elementCount();
+        return count == 0 ? Nd4j.create(DataType.FLOAT, info.shape()) : decode(info, count, info.shape());
+    }
+
+    /**
+     * Tells whether two tensors are identical: same dtype, same shape, same bytes. The data is
+     * read and compared chunk by chunk, not mapped.
+     *
+     * @param first  a tensor name
+     * @param second another tensor name
+     * @return true if the two tensors hold the same values in the same encoding
+     * @throws ModelLoadException    if there is no such tensor or its data cannot be read
+     * @throws IllegalStateException if this file has been closed
+     */
+    public synchronized boolean sameData(String first, String second) {
+        ensureOpen();
+        TensorInfo a = info(first);
+        TensorInfo b = info(second);
+        if (a.dtype() != b.dtype() || !Arrays.equals(a.shape(), b.shape())) {
+            return false;
+        }
+        int chunkBytes = CHUNK_ELEMENTS * Float.BYTES;
+        for (long done = 0; done < a.byteLength(); done += chunkBytes) {
+            int length = (int) Math.min(chunkBytes, a.byteLength() - done);
+            ByteBuffer chunkA = readBytes(path, channel, dataStart + a.begin() + done, length);
+            ByteBuffer chunkB = readBytes(path, channel, dataStart + b.begin() + done, length);
+            if (!chunkA.equals(chunkB)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Scans a tensor's raw data for NaN and infinite values, without converting or mapping it.
      *
      * @param name a tensor name
      * @return the flat (row-major) index of the first NaN or infinite element, or -1 if there
-     * is none; always -1 for integer and 8-bit float types
-     * @throws ModelLoadException    if there is no such tensor or it cannot be mapped
+     * is none; always -1 for types other than F32, F16 and BF16
+     * @throws ModelLoadException    if there is no such tensor or it cannot be read
      * @throws IllegalStateException if this file has been closed
      */
     public synchronized long firstNonFinite(String name) {
         ensureOpen();
         TensorInfo info = info(name);
-        if (info.elementCount() == 0) {
+        if (!info.dtype().isLoadable()) {
             return -1;
         }
-        ByteBuffer bytes = map(info).bytes();
-        switch (info.dtype()) {
-            case F32: {
-                IntBuffer ints = bytes.asIntBuffer();
-                int[] chunk = new int[Math.min(CHUNK_ELEMENTS, ints.capacity())];
-                for (int from = 0; from < ints.capacity(); from += chunk.length) {
-                    int length = Math.min(chunk.length, ints.capacity() - from);
-                    ints.get(from, chunk, 0, length);
-                    for (int i = 0; i < length; i++) {
-                        if ((chunk[i] & 0x7F800000) == 0x7F800000) {
-                            return from + i;
-                        }
-                    }
+        boolean wide = info.dtype() == Dtype.F32;
+        int exponentMask = switch (info.dtype()) {                    // all exponent bits set: NaN or infinity
+            case F32 -> 0x7F800000;
+            case F16 -> 0x7C00;
+            default -> 0x7F80;                                        // BF16
+        };
+        long count = info.elementCount();
+        int chunkLength = (int) Math.min(count, CHUNK_ELEMENTS);
+        for (long from = 0; from < count; from += chunkLength) {
+            int length = (int) Math.min(chunkLength, count - from);
+            ByteBuffer bytes = readElements(info, from, length);
+            for (int i = 0; i < length; i++) {
+                int bits = wide ? bytes.getInt(i * Float.BYTES) : bytes.getShort(i * Short.BYTES);
+                if ((bits & exponentMask) == exponentMask) {
+                    return from + i;
                 }
-                return -1;
             }
-            case F16:
-                return firstShortWithExponent(bytes.asShortBuffer(), 0x7C00);
-            case BF16:
-                return firstShortWithExponent(bytes.asShortBuffer(), 0x7F80);
-            case F64: {
-                for (int i = 0; i < bytes.capacity() / Double.BYTES; i++) {
-                    if (!Double.isFinite(bytes.getDouble(i * Double.BYTES))) {
-                        return i;
-                    }
-                }
-                return -1;
-            }
-            default:
-                return -1;
         }
+        return -1;
     }
 
     /**
@@ -281,6 +317,7 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         closed = true;
         mappings.clear();
+        scratch = null;
         closeQuietly(channel);
     }
 
@@ -610,29 +647,29 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
-     * Converts F16, BF16 (or unaligned F32) data into a new float32 array, chunk by chunk: the
-     * chunk is decoded into a Java array and copied into the result's (CPU) memory in one call.
+     * Converts F16, BF16 (or unaligned F32) data into a new float32 array, chunk by chunk: each
+     * chunk is read from the file (not mapped, so the 16-bit data does not stay in this process's
+     * memory), decoded into a Java array and copied into the result's (CPU) memory in one call.
      */
-    private static INDArray decode(TensorInfo info, ByteBuffer bytes, long count, long[] shape) {
+    private INDArray decode(TensorInfo info, long count, long[] shape) {
         INDArray result = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
         FloatPointer target = new FloatPointer(result.data().addressPointer());
         int chunkLength = (int) Math.min(count, CHUNK_ELEMENTS);
         float[] floats = new float[chunkLength];
-        short[] shorts = info.dtype() == Dtype.F32 ? null : new short[chunkLength];
-        ShortBuffer shortData = bytes.asShortBuffer();
-        FloatBuffer floatData = bytes.asFloatBuffer();
-        for (int from = 0; from < count; from += chunkLength) {
+        short[] shorts = new short[chunkLength];
+        for (long from = 0; from < count; from += chunkLength) {
             int length = (int) Math.min(chunkLength, count - from);
+            ByteBuffer bytes = readElements(info, from, length);
             switch (info.dtype()) {
-                case F32 -> floatData.get(from, floats, 0, length);
+                case F32 -> bytes.asFloatBuffer().get(floats, 0, length);
                 case F16 -> {
-                    shortData.get(from, shorts, 0, length);
+                    bytes.asShortBuffer().get(shorts, 0, length);
                     for (int i = 0; i < length; i++) {
                         floats[i] = Float16.halfToFloat(shorts[i]);
                     }
                 }
                 case BF16 -> {
-                    shortData.get(from, shorts, 0, length);
+                    bytes.asShortBuffer().get(shorts, 0, length);
                     for (int i = 0; i < length; i++) {
                         floats[i] = Float16.bf16ToFloat(shorts[i]);
                     }
@@ -644,22 +681,46 @@ public final class SafetensorsFile implements AutoCloseable {
         return result;
     }
 
-    private static long firstShortWithExponent(ShortBuffer data, int exponentMask) {
-        short[] chunk = new short[Math.min(CHUNK_ELEMENTS, data.capacity())];
-        for (int from = 0; from < data.capacity(); from += chunk.length) {
-            int length = Math.min(chunk.length, data.capacity() - from);
-            data.get(from, chunk, 0, length);
-            for (int i = 0; i < length; i++) {
-                if ((chunk[i] & exponentMask) == exponentMask) {
-                    return from + i;
-                }
-            }
+    /**
+     * Reads elements [from, from + length) of a tensor (length at most {@link #CHUNK_ELEMENTS})
+     * into the reused scratch buffer.
+     *
+     * @return the scratch buffer, little-endian, holding exactly those bytes from position 0
+     */
+    private ByteBuffer readElements(TensorInfo info, long from, int length) {
+        if (scratch == null) {
+            scratch = ByteBuffer.allocateDirect(CHUNK_ELEMENTS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         }
-        return -1;
+        int size = info.dtype().byteSize();
+        scratch.clear().limit(length * size);
+        long position = dataStart + info.begin() + from * size;
+        try {
+            while (scratch.hasRemaining()) {
+                int read = channel.read(scratch, position);
+                if (read < 0) {
+                    throw new ModelLoadException(path + ": tensor '" + info.name()
+                            + "': unexpected end of file (was the file truncated after it was opened?)");
+                }
+                position += read;
+            }
+        } catch (IOException e) {
+            throw new ModelLoadException(path + ": tensor '" + info.name() + "': cannot read its data: "
+                    + e.getMessage(), e);
+        }
+        return scratch.flip();
     }
 
     // ------------------------------------------------------------------------------------------
     // Small helpers
+
+    private TensorInfo loadableInfo(String name) {
+        TensorInfo info = info(name);
+        if (!info.dtype().isLoadable()) {
+            throw new ModelLoadException(path + ": tensor '" + name + "' has dtype " + info.dtype()
+                    + "; only F32, F16 and BF16 tensors can be loaded");
+        }
+        return info;
+    }
 
     private void ensureOpen() {
         if (closed) {
@@ -673,7 +734,8 @@ public final class SafetensorsFile implements AutoCloseable {
             while (buffer.hasRemaining()) {
                 int read = channel.read(buffer, position + buffer.position());
                 if (read < 0) {
-                    throw new ModelLoadException(path + ": unexpected end of file while reading the header");
+                    throw new ModelLoadException(path + ": unexpected end of file at byte " + (position + buffer.position())
+                            + " (was the file truncated after it was opened?)");
                 }
             }
         } catch (IOException e) {

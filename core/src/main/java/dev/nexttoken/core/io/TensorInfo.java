@@ -15,7 +15,15 @@ import java.util.Objects;
  */
 public record TensorInfo(String name, Dtype dtype, long[] shape, long begin, long end) {
 
-    /** Copies the shape, so that the record stays immutable. */
+    /**
+     * Copies the shape, so that the record stays immutable.
+     *
+     * @param name  the tensor's name
+     * @param dtype its element type
+     * @param shape its dimensions (copied)
+     * @param begin first byte, relative to the data section
+     * @param end   one past the last byte, relative to the data section
+     */
     public TensorInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(dtype, "dtype");

@@ -29,7 +29,17 @@ public record Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int v
 
     private static final Map<String, Gpt2Config> PRESETS = presets();
 
-    /** Checks every value; see the record description. */
+    /**
+     * Checks every value; the messages use the {@code config.json} key names.
+     *
+     * @param nLayer           number of blocks, positive
+     * @param nHead            number of heads, positive
+     * @param nEmbd            residual width, positive and a multiple of {@code nHead}
+     * @param nPositions       longest context, positive
+     * @param vocabSize        number of token ids, positive
+     * @param layerNormEpsilon LayerNorm epsilon, positive and finite
+     * @throws IllegalArgumentException if a value is out of range
+     */
     public Gpt2Config {
         requirePositive("n_layer", nLayer);
         requirePositive("n_head", nHead);

@@ -1,14 +1,8 @@
 package dev.nexttoken.core.model;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.LogSoftMax;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Objects;
 
@@ -18,18 +12,48 @@ import java.util.Objects;
  * {@code lm_head}: a linear layer without bias whose weight is tied to {@code wte}.
  *
  * <p>The model is immutable and safe to share between threads; every call brings its own
- * {@link KvCache}. Activations are laid out as {@code [B*T, C]}: the rows of sequence {@code b}
- * are {@code b*T … b*T+T-1}.
+ * {@link KvCache}. The arithmetic lives in a {@link ComputePath}: plain Nd4j operations on any
+ * backend, or a fast path of direct BLAS calls on the CPU backend.
  */
 public final class Gpt2Model implements AutoCloseable {
 
     private final Gpt2Weights weights;
     private final Gpt2Config config;
+    private final ComputePath path;
+    private final ForwardPass pass;
 
-    /** Wraps loaded weights; the model owns them and closes them with itself. */
+    /** Wraps loaded weights, computing on the fastest path the backend offers; the model owns and closes them. */
     public Gpt2Model(Gpt2Weights weights) {
+        this(weights, ComputePath.AUTO);
+    }
+
+    /**
+     * Wraps loaded weights, computing on the given path.
+     *
+     * @throws IllegalStateException if {@link ComputePath#CPU_BLAS} is asked for where it cannot run
+     */
+    public Gpt2Model(Gpt2Weights weights, ComputePath path) {
         this.weights = Objects.requireNonNull(weights, "weights");
         this.config = weights.config();
+        this.path = resolve(Objects.requireNonNull(path, "path"));
+        this.pass = this.path == ComputePath.CPU_BLAS ? new CpuForwardPass(weights) : new Nd4jForwardPass(weights);
+    }
+
+    private static ComputePath resolve(ComputePath path) {
+        boolean cpuBlas = CpuForwardPass.isAvailable();
+        if (path == ComputePath.CPU_BLAS && !cpuBlas) {
+            throw new IllegalStateException("the CPU fast path needs Nd4j's CPU backend (nd4j-native) and "
+                    + "OpenBLAS (org.bytedeco:openblas); use ComputePath.ND4J_OPS");
+        }
+        if (path == ComputePath.AUTO) {
+            return cpuBlas ? ComputePath.CPU_BLAS : ComputePath.ND4J_OPS;
+        }
+        return path;
+    }
+
+    /** The path this model computes on ({@link ComputePath#CPU_BLAS} or {@link ComputePath#ND4J_OPS}). */
+    public ComputePath computePath() {
+        return path;
     }
 
     /** The model's shape. */
@@ -54,13 +78,12 @@ public final class Gpt2Model implements AutoCloseable {
      *
      * @param ids   {@code [B][T]} token ids, {@code B == cache.batchSize()}, {@code T >= 1}
      * @param cache the batch's attention memory; {@code cache.remaining() >= T}
-     * @return logits {@code [B, vocab]} (a new array owned by the caller)
+     * @return logits {@code [B, vocab]}, owned by the cache: valid (and free to change in place)
+     *         until the next forward on the same cache
      */
     public INDArray forward(int[][] ids, KvCache cache) {
-        int tokensPerRow = checkIds(ids, cache);
-        INDArray x = hiddenStates(ids, cache);                          // [B*T, C]
-        INDArray last = lastPositions(x, ids.length, tokensPerRow);     // [B, C]
-        return lmHead(last);                                            // [B, V]
+        checkIds(ids, cache);
+        return pass.lastLogits(ids, cache);                              // [B, V]
     }
 
     /**
@@ -73,7 +96,7 @@ public final class Gpt2Model implements AutoCloseable {
     public INDArray forwardAllPositions(int[][] ids) {
         try (KvCache cache = new KvCache(config, ids.length, Math.max(1, ids[0].length))) {
             checkIds(ids, cache);
-            return lmHead(hiddenStates(ids, cache));                     // [B*T, V]
+            return pass.allLogits(ids, cache);                           // [B*T, V]
         }
     }
 
@@ -110,140 +133,6 @@ public final class Gpt2Model implements AutoCloseable {
             throw new IllegalArgumentException("every target is -1 (ignored): there is nothing to score");
         }
         return new LossResult(sum / count, tokenLosses, count);
-    }
-
-    /** The final-LayerNorm output of every new position: {@code [B*T, C]}. */
-    private INDArray hiddenStates(int[][] ids, KvCache cache) {
-        int batch = ids.length;
-        int time = ids[0].length;
-        int start = cache.length();
-        INDArray x = embed(ids, start);                                 // [B*T, C]
-        for (int layer = 0; layer < config.nLayer(); layer++) {
-            LayerWeights w = weights.layers().get(layer);
-            INDArray h = layerNorm(x, w.ln1Gamma(), w.ln1Beta());         // [B*T, C]
-            INDArray qkv = linear(h, w.attnW(), w.attnB());              // [B*T, 3C]
-            INDArray y = attention(qkv, cache, layer, batch, time, start); // [B*T, C]
-            x.addi(linear(y, w.attnProjW(), w.attnProjB()));
-            h = layerNorm(x, w.ln2Gamma(), w.ln2Beta());
-            INDArray f = linear(h, w.fcW(), w.fcB());                   // [B*T, 4C]
-            geluTanh(f);
-            x.addi(linear(f, w.fcProjW(), w.fcProjB()));
-        }
-        cache.advance(time);
-        return layerNorm(x, weights.lnFGamma(), weights.lnFBeta());
-    }
-
-    /** Token embedding plus position embedding for positions {@code start … start+T-1}. */
-    private INDArray embed(int[][] ids, int start) {
-        int batch = ids.length;
-        int time = ids[0].length;
-        int[] flatIds = new int[batch * time];
-        int[] positions = new int[batch * time];
-        for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < time; t++) {
-                flatIds[b * time + t] = ids[b][t];
-                positions[b * time + t] = start + t;
-            }
-        }
-        INDArray x = Nd4j.pullRows(weights.wte(), 1, flatIds);          // [B*T, C]
-        return x.addi(Nd4j.pullRows(weights.wpe(), 1, positions));
-    }
-
-    /** Causal multi-head self-attention of the new positions over everything in the cache. */
-    private INDArray attention(INDArray qkv, KvCache cache, int layer, int batch, int time, int start) {
-        int heads = config.nHead();
-        int headSize = config.headSize();
-        int end = start + time;
-        INDArray split = qkv.reshape('c', batch, time, 3, heads, headSize); // [B, T, 3, nh, hs]
-        INDArray q = part(split, 0);                                     // [B, nh, T, hs]
-        INDArray k = part(split, 1);
-        INDArray v = part(split, 2);
-
-        INDArrayIndex all = NDArrayIndex.all();
-        INDArrayIndex fresh = NDArrayIndex.interval(start, end);
-        INDArrayIndex seen = NDArrayIndex.interval(0, end);
-        cache.keys(layer).get(all, all, fresh, all).assign(k);
-        cache.values(layer).get(all, all, fresh, all).assign(v);
-        INDArray keys = cache.keys(layer).get(all, all, seen, all);       // [B, nh, L, hs]
-        INDArray values = cache.values(layer).get(all, all, seen, all);   // [B, nh, L, hs]
-
-        INDArray scores = Nd4j.matmul(q, keys, false, true, false);      // [B, nh, T, L]
-        scores.muli(1.0 / Math.sqrt(headSize));
-        if (time > 1) {
-            INDArray mask = causalMask(time, start);                     // [T, L]
-            Nd4j.exec(new BroadcastAddOp(scores, mask, scores, 2, 3));
-        }
-        Nd4j.exec(new SoftMax(scores, scores, 3));
-        INDArray y = Nd4j.matmul(scores, values);                        // [B, nh, T, hs]
-        return y.permute(0, 2, 1, 3).dup('c')                            // [B, T, nh, hs]
-                .reshape('c', (long) batch * time, config.nEmbd());       // [B*T, C]
-    }
-
-    /** Query, key or value ({@code which} = 0, 1, 2) of the fused projection: {@code [B, nh, T, hs]}. */
-    private static INDArray part(INDArray split, int which) {
-        INDArrayIndex all = NDArrayIndex.all();
-        return split.get(all, all, NDArrayIndex.point(which), all, all)   // [B, T, nh, hs]
-                .permute(0, 2, 1, 3);                                     // [B, nh, T, hs]
-    }
-
-    /** Additive mask {@code [T, L]}: 0 where new position {@code t} may see key {@code j}, else -inf. */
-    private static INDArray causalMask(int time, int start) {
-        int seen = start + time;
-        float[] mask = new float[time * seen];
-        for (int t = 0; t < time; t++) {
-            for (int j = start + t + 1; j < seen; j++) {
-                mask[t * seen + j] = Float.NEGATIVE_INFINITY;
-            }
-        }
-        return Nd4j.create(mask, new long[] {time, seen}, DataType.FLOAT);
-    }
-
-    /** {@code x · W + b} with GPT-2's Conv1D layout {@code W [in, out]}. */
-    private static INDArray linear(INDArray x, INDArray w, INDArray b) {
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.rows(), w.columns());
-        Nd4j.gemm(x, w, out, false, false, 1.0, 0.0);
-        return out.addiRowVector(b);
-    }
-
-    /**
-     * GPT-2's GELU, the tanh approximation, in place:
-     * {@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))}. Nd4j's own GELU ops use other
-     * approximations (off by up to 3e-2), so it is spelled out.
-     */
-    private static void geluTanh(INDArray x) {
-        INDArray inner = Transforms.pow(x, 3, true).muli(0.044715).addi(x).muli(Math.sqrt(2 / Math.PI));
-        Transforms.tanh(inner, false).addi(1.0).muli(x).muli(0.5);
-        x.assign(inner);
-        inner.close();
-    }
-
-    /** LayerNorm over the last axis with biased variance: {@code (x - mean) / sqrt(var + eps) * g + b}. */
-    private INDArray layerNorm(INDArray x, INDArray gamma, INDArray beta) {
-        INDArray mean = x.mean(true, 1);                                 // [N, 1]
-        INDArray centered = x.subColumnVector(mean);                     // [N, C]
-        INDArray variance = centered.mul(centered).mean(true, 1);        // [N, 1]
-        INDArray invStd = Transforms.pow(
-                variance.addi(config.layerNormEpsilon()), -0.5, false);
-        return centered.muliColumnVector(invStd).muliRowVector(gamma).addiRowVector(beta);
-    }
-
-    /** Rows {@code b*T + T-1}: the last new position of every sequence, {@code [B, C]}. */
-    private static INDArray lastPositions(INDArray x, int batch, int time) {
-        if (time == 1) {
-            return x;
-        }
-        int[] rows = new int[batch];
-        for (int b = 0; b < batch; b++) {
-            rows[b] = b * time + time - 1;
-        }
-        return Nd4j.pullRows(x, 1, rows);                                // [B, C]
-    }
-
-    /** The tied lm_head: {@code x · wteᵀ}, without copying {@code wte}. */
-    private INDArray lmHead(INDArray x) {
-        INDArray logits = Nd4j.createUninitialized(DataType.FLOAT, x.rows(), config.vocabSize());
-        Nd4j.gemm(x, weights.wte(), logits, false, true, 1.0, 0.0);      // [N, V]
-        return logits;
     }
 
     private int checkIds(int[][] ids, KvCache cache) {

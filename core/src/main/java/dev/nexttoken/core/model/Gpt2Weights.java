@@ -93,7 +93,12 @@ public final class Gpt2Weights implements AutoCloseable {
      */
     public record LoadOptions(boolean checkFinite, boolean writable, ProgressListener progress) {
 
-        /** Requires a listener. */
+        /**
+         * @param checkFinite scan for NaN and infinite values
+         * @param writable    copy float32 tensors instead of mapping them
+         * @param progress    told after each tensor; not null ({@link #defaults()} has one that
+         *                    does nothing)
+         */
         public LoadOptions {
             Objects.requireNonNull(progress, "progress");
         }
@@ -184,8 +189,8 @@ public final class Gpt2Weights implements AutoCloseable {
      * <p>Tensor names are Hugging Face's ({@code wte.weight}, {@code h.0.attn.c_attn.weight}, ...,
      * {@code ln_f.bias}), with or without the {@code transformer.} prefix. The buffers
      * {@code h.N.attn.bias} and {@code h.N.attn.masked_bias} are ignored. An {@code lm_head.weight}
-     * is accepted if it has shape [V, C] and equals {@code wte.weight} (GPT-2 ties them), and is
-     * then not loaded; an untied one is refused. F16 and BF16 tensors are converted to float32 one
+     * is accepted if it has shape [V, C] and the same dtype and bytes as {@code wte.weight}
+     * (GPT-2 ties them), and is then not loaded; an untied one is refused. F16 and BF16 tensors are converted to float32 one
      * at a time; float32 tensors are used in place (see the class description).
      *
      * @param modelDir a folder holding {@code config.json} and {@code model.safetensors}
@@ -422,7 +427,8 @@ public final class Gpt2Weights implements AutoCloseable {
             }
         }
 
-        // 2. Every weight present, with a loadable dtype and the shape the configuration implies.
+        // 2. Every weight present, with a loadable dtype and the shape the configuration implies;
+        //    an lm_head identical to wte.
         List<String> missing = expected.keySet().stream().filter(n -> !fileNames.containsKey(n)).toList();
         if (!missing.isEmpty()) {
             String first = (prefixed ? PREFIX : "") + missing.get(0);
@@ -438,6 +444,11 @@ public final class Gpt2Weights implements AutoCloseable {
         if (lmHead != null) {
             checkTensor(file.info(lmHead), new long[]{config.vocabSize(), config.nEmbd()},
                     "vocab_size=" + config.vocabSize() + ", n_embd=" + config.nEmbd() + "; tied to wte.weight", where);
+            if (!file.sameData(lmHead, fileNames.get("wte.weight"))) {
+                throw new ModelLoadException(where + "tensor '" + lmHead + "' differs from '"
+                        + fileNames.get("wte.weight") + "': this model's output layer is not tied to the token "
+                        + "embedding, and nexttoken (like GPT-2) uses wte as the output layer");
+            }
         }
 
         // 3. Load.
@@ -448,21 +459,10 @@ public final class Gpt2Weights implements AutoCloseable {
             if (options.checkFinite()) {
                 checkFinite(file, name, where);
             }
-            INDArray array = file.load(name);
-            if (options.writable() && file.isMapped(array)) {
-                array = array.dup('c');
-            }
+            INDArray array = options.writable() ? file.loadCopy(name) : file.load(name);
             tensors.put(e.name(), array);
             loadedBytes += file.info(name).byteLength();
             options.progress().progress(loadedBytes, totalBytes);
-        }
-        if (lmHead != null) {
-            INDArray head = file.load(lmHead);
-            if (!head.equalsWithEps(tensors.get("wte.weight"), 1e-6)) {
-                throw new ModelLoadException(where + "tensor '" + lmHead + "' differs from '"
-                        + fileNames.get("wte.weight") + "': this model's output layer is not tied to the token "
-                        + "embedding, and nexttoken (like GPT-2) uses wte as the output layer");
-            }
         }
         return tensors;
     }

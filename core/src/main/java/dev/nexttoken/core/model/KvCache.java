@@ -21,6 +21,10 @@ public final class KvCache implements AutoCloseable {
     private final int capacity;
     private int length;
     private boolean closed;
+    /** The logits of the last forward: owned here so a decode loop allocates nothing per step. */
+    private INDArray lastLogits;
+    /** Buffers of the CPU fast path for decode steps, made on first use. */
+    private CpuScratch scratch;
 
     /**
      * Allocates an empty cache.
@@ -97,6 +101,23 @@ public final class KvCache implements AutoCloseable {
         length = source.length;
     }
 
+    /** Keeps {@code logits} as the last forward's result, freeing the previous one. */
+    INDArray keepLogits(INDArray logits) {
+        if (lastLogits != null && lastLogits != logits) {
+            lastLogits.close();
+        }
+        lastLogits = logits;
+        return logits;
+    }
+
+    CpuScratch scratch() {
+        return scratch;
+    }
+
+    void scratch(CpuScratch buffers) {
+        this.scratch = buffers;
+    }
+
     INDArray keys(int layer) {
         checkOpen();
         return keys[layer];
@@ -124,6 +145,10 @@ public final class KvCache implements AutoCloseable {
             return;
         }
         closed = true;
+        keepLogits(null);
+        if (scratch != null) {
+            scratch.close();
+        }
         for (int layer = 0; layer < keys.length; layer++) {
             keys[layer].close();
             values[layer].close();

@@ -32,7 +32,22 @@ public record LayerWeights(INDArray ln1Gamma, INDArray ln1Beta,
                            INDArray fcW, INDArray fcB,
                            INDArray fcProjW, INDArray fcProjB) {
 
-    /** Requires every array; shapes are checked by {@link Gpt2Weights}. */
+    /**
+     * Requires every array; shapes are checked by {@link Gpt2Weights}.
+     *
+     * @param ln1Gamma  {@code [C]}
+     * @param ln1Beta   {@code [C]}
+     * @param attnW     {@code [C, 3C]}
+     * @param attnB     {@code [3C]}
+     * @param attnProjW {@code [C, C]}
+     * @param attnProjB {@code [C]}
+     * @param ln2Gamma  {@code [C]}
+     * @param ln2Beta   {@code [C]}
+     * @param fcW       {@code [C, 4C]}
+     * @param fcB       {@code [4C]}
+     * @param fcProjW   {@code [4C, C]}
+     * @param fcProjB   {@code [C]}
+     */
     public LayerWeights {
         Objects.requireNonNull(ln1Gamma, "ln1Gamma");
         Objects.requireNonNull(ln1Beta, "ln1Beta");

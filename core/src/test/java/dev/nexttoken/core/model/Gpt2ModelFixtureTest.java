@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
@@ -15,35 +16,58 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The model against the reference implementation's logits, losses and greedy continuations. */
-class Gpt2ModelFixtureTest {
+/**
+ * The model against the reference implementation's logits, losses and greedy continuations,
+ * once per {@link ComputePath} (see the nested classes).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class Gpt2ModelFixtureTest {
 
     private static final double LOGIT_TOLERANCE = 1e-4;
     private static final double LOSS_TOLERANCE = 1e-5;
 
-    private static Gpt2Model f32;
-    private static Gpt2Model f16;
+    private Gpt2Model f32;
+    private Gpt2Model f16;
     /** Largest |Δlogit| seen against the fixtures, reported at the end. */
-    private static double largestLogitDiff;
+    private double largestLogitDiff;
+
+    abstract ComputePath path();
+
+    /** The plain Nd4j-operations path, the one that runs on CUDA. */
+    static class Nd4jOps extends Gpt2ModelFixtureTest {
+        @Override
+        ComputePath path() {
+            return ComputePath.ND4J_OPS;
+        }
+    }
+
+    /** The CPU fast path (direct BLAS calls). */
+    static class CpuBlas extends Gpt2ModelFixtureTest {
+        @Override
+        ComputePath path() {
+            return ComputePath.CPU_BLAS;
+        }
+    }
 
     @BeforeAll
-    static void load() {
-        f32 = new Gpt2Model(Gpt2Weights.load(Fixtures.modelDir("tiny")));
-        f16 = new Gpt2Model(Gpt2Weights.load(Fixtures.modelDir("tiny-f16")));
+    void load() {
+        f32 = new Gpt2Model(Gpt2Weights.load(Fixtures.modelDir("tiny")), path());
+        f16 = new Gpt2Model(Gpt2Weights.load(Fixtures.modelDir("tiny-f16")), path());
+        assertEquals(path(), f32.computePath());
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         f32.close();
         f16.close();
-        System.err.printf("largest |logit - reference| seen: %.3g%n", largestLogitDiff);
+        System.err.printf("%s: largest |logit - reference| seen: %.3g%n", path(), largestLogitDiff);
     }
 
     @Test
     void logitsMatchTheReferenceAtEveryStoredPosition() {
         for (JsonNode sequence : Fixtures.expected().get("sequences")) {
             int[] tokens = ints(sequence.get("tokens"));
-            float[][] logits = rows(f32.forwardAllPositions(new int[][] {tokens}));
+            float[][] logits = owned(f32.forwardAllPositions(new int[][] {tokens}));
             for (int t = 0; t < tokens.length; t++) {
                 String where = sequence.get("name").asText() + " position " + t;
                 for (JsonNode pair : sequence.get("topk").get(t)) {
@@ -63,7 +87,7 @@ class Gpt2ModelFixtureTest {
     void f16LogitsMatchTheReference() {
         for (JsonNode sequence : Fixtures.expected().get("f16").get("sequences")) {
             int[] tokens = ints(sequence.get("tokens"));
-            float[][] logits = rows(f16.forwardAllPositions(new int[][] {tokens}));
+            float[][] logits = owned(f16.forwardAllPositions(new int[][] {tokens}));
             float[] last = logits[tokens.length - 1];
             String where = "f16 " + sequence.get("name").asText();
             for (JsonNode pair : sequence.get("last_topk")) {
@@ -110,7 +134,7 @@ class Gpt2ModelFixtureTest {
             float[] cached = rows(f32.forward(new int[][] {tokens}, cache))[0];
             for (int step = 0; step < 20; step++) {
                 int[] all = sequence.stream().mapToInt(Integer::intValue).toArray();
-                float[][] full = rows(f32.forwardAllPositions(new int[][] {all}));
+                float[][] full = owned(f32.forwardAllPositions(new int[][] {all}));
                 assertArrayEquals(full[all.length - 1], cached, 1e-5f, "step " + step);
                 int next = argMax(cached);
                 sequence.add(next);
@@ -133,7 +157,7 @@ class Gpt2ModelFixtureTest {
         }
     }
 
-    private static void assertGreedy(Gpt2Model model, JsonNode entry) {
+    private void assertGreedy(Gpt2Model model, JsonNode entry) {
         int[] continuation = greedy(model, ints(entry.get("prompt")), entry.get("max_new_tokens").asInt());
         assertArrayEquals(ints(entry.get("new_tokens")), continuation, entry.get("name").asText());
     }
@@ -163,7 +187,13 @@ class Gpt2ModelFixtureTest {
         return produced;
     }
 
+    /** Logits of a forward step: they belong to the cache. */
     private static float[][] rows(INDArray logits) {
+        return logits.toFloatMatrix();
+    }
+
+    /** Logits the caller owns (all positions): read, then freed. */
+    private static float[][] owned(INDArray logits) {
         float[][] out = logits.toFloatMatrix();
         logits.close();
         return out;
@@ -191,7 +221,7 @@ class Gpt2ModelFixtureTest {
         return max + Math.log(sum);
     }
 
-    private static void assertClose(double expected, double actual, double tolerance, String where) {
+    private void assertClose(double expected, double actual, double tolerance, String where) {
         double diff = Math.abs(expected - actual);
         largestLogitDiff = Math.max(largestLogitDiff, diff);
         assertTrue(diff <= tolerance, () -> where + ": expected " + expected + ", got " + actual);

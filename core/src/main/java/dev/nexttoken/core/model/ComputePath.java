@@ -1,0 +1,17 @@
+package dev.nexttoken.core.model;
+
+/**
+ * How the forward pass is computed. Both paths give the same logits (within float rounding);
+ * they differ in speed and in which backends they run on.
+ */
+public enum ComputePath {
+    /** {@link #CPU_BLAS} when the CPU backend and OpenBLAS are present, else {@link #ND4J_OPS}. */
+    AUTO,
+    /** Plain Nd4j operations: runs on every backend (CPU and CUDA). */
+    ND4J_OPS,
+    /**
+     * The CPU fast path: the weight products as direct OpenBLAS matrix–vector and matrix–matrix
+     * calls on the arrays' memory, the small per-token steps as Java loops. CPU backend only.
+     */
+    CPU_BLAS
+}

@@ -1,0 +1,329 @@
+package dev.nexttoken.core.model;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+
+/**
+ * The CPU fast path of the forward pass. Nd4j's per-operation overhead (5–230 µs) and its
+ * matrix–matrix route for one-row products (which repacks the weights at ~13 GB/s) dominate a
+ * decode step, so this pass calls OpenBLAS directly on the arrays' memory:
+ * <ul>
+ * <li>every weight product is one {@code sgemv} (one row) or {@code sgemm} (several rows), with
+ * the bias pre-loaded into the output ({@code beta = 1});</li>
+ * <li>attention runs per sequence and head as two BLAS calls against the cache;</li>
+ * <li>LayerNorm, GELU, softmax and the residual adds are plain Java loops over a few thousand
+ * floats, copied in and out of native memory in bulk.</li>
+ * </ul>
+ * It computes exactly what {@link Nd4jForwardPass} computes (the tests compare them) and only
+ * runs on the CPU backend, where the arrays live in host memory.
+ */
+final class CpuForwardPass implements ForwardPass {
+
+    private static final int ROW_MAJOR = openblas.CblasRowMajor;
+    private static final int NO_TRANS = openblas.CblasNoTrans;
+    private static final int TRANS = openblas.CblasTrans;
+
+    private final Gpt2Config config;
+    private final int c;
+    private final int heads;
+    private final int headSize;
+    private final int vocab;
+    private final float epsilon;
+    private final FloatPointer wte;      // [V, C]
+    private final FloatPointer wpe;      // [P, C]
+    private final Layer[] layers;
+    private final float[] lnFGamma;
+    private final float[] lnFBeta;
+
+    /** One block's weights: native for BLAS, Java copies of the LayerNorm vectors. */
+    private record Layer(float[] ln1Gamma, float[] ln1Beta, FloatPointer attnW, float[] attnB,
+                         FloatPointer projW, float[] projB, float[] ln2Gamma, float[] ln2Beta,
+                         FloatPointer fcW, float[] fcB, FloatPointer fcProjW, float[] fcProjB) {
+    }
+
+    CpuForwardPass(Gpt2Weights weights) {
+        this.config = weights.config();
+        this.c = config.nEmbd();
+        this.heads = config.nHead();
+        this.headSize = config.headSize();
+        this.vocab = config.vocabSize();
+        this.epsilon = (float) config.layerNormEpsilon();
+        this.wte = pointer(weights.wte());
+        this.wpe = pointer(weights.wpe());
+        List<LayerWeights> source = weights.layers();
+        this.layers = new Layer[source.size()];
+        for (int i = 0; i < layers.length; i++) {
+            LayerWeights w = source.get(i);
+            layers[i] = new Layer(w.ln1Gamma().toFloatVector(), w.ln1Beta().toFloatVector(),
+                    pointer(w.attnW()), w.attnB().toFloatVector(), pointer(w.attnProjW()), w.attnProjB().toFloatVector(),
+                    w.ln2Gamma().toFloatVector(), w.ln2Beta().toFloatVector(),
+                    pointer(w.fcW()), w.fcB().toFloatVector(), pointer(w.fcProjW()), w.fcProjB().toFloatVector());
+        }
+        this.lnFGamma = weights.lnFGamma().toFloatVector();
+        this.lnFBeta = weights.lnFBeta().toFloatVector();
+    }
+
+    /** Whether this pass can run here: the CPU backend with OpenBLAS's Java bindings present. */
+    static boolean isAvailable() {
+        try {
+            if (!Nd4j.getEnvironment().isCPU()) {
+                return false;
+            }
+            Class.forName("org.bytedeco.openblas.global.openblas");
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    private static FloatPointer pointer(INDArray array) {
+        if (array.isView() || array.ordering() != 'c' || array.length() != array.data().length()) {
+            throw new IllegalArgumentException("the CPU fast path needs contiguous c-order weights");
+        }
+        return new FloatPointer(array.data().addressPointer());
+    }
+
+    @Override
+    public INDArray lastLogits(int[][] ids, KvCache cache) {
+        int batch = ids.length;
+        int time = ids[0].length;
+        CpuScratch decode = cache.scratch();
+        if (decode == null) {
+            decode = new CpuScratch(config, batch, 1, cache.capacity(), batch);
+            cache.scratch(decode);
+        }
+        if (time == 1) {
+            run(ids, cache, decode);
+            finalNormAndHead(decode.x, batch, 1, decode, decode.logits);
+        } else {
+            try (CpuScratch prefill = new CpuScratch(config, batch * time, time, cache.length() + time, 0)) {
+                run(ids, cache, prefill);
+                finalNormAndHead(prefill.x, batch, time, decode, decode.logits);
+            }
+        }
+        return decode.logits;
+    }
+
+    @Override
+    public INDArray allLogits(int[][] ids, KvCache cache) {
+        int rows = ids.length * ids[0].length;
+        INDArray logits = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, rows, vocab);   // [B*T, V]
+        try (CpuScratch all = new CpuScratch(config, rows, ids[0].length, cache.length() + ids[0].length, 0)) {
+            run(ids, cache, all);
+            float[] normed = new float[rows * c];
+            for (int r = 0; r < rows; r++) {
+                layerNorm(all.x, r * c, lnFGamma, lnFBeta, normed, r * c);
+            }
+            all.normed.put(normed, 0, rows * c);
+            head(all.normed, rows, new FloatPointer(logits.data().addressPointer()));
+        }
+        return logits;
+    }
+
+    /** Embeddings and every block for the new positions; leaves the residual stream in {@code s.x}. */
+    private void run(int[][] ids, KvCache cache, CpuScratch s) {
+        int batch = ids.length;
+        int time = ids[0].length;
+        int rows = batch * time;
+        int start = cache.length();
+        embed(ids, start, s.x);
+        for (int l = 0; l < layers.length; l++) {
+            Layer w = layers[l];
+            normRows(s.x, rows, w.ln1Gamma, w.ln1Beta, s);
+            linear(s.normed, rows, c, w.attnW, w.attnB, 3 * c, s.qkv);                  // [rows, 3C]
+            s.qkv.get(s.rowsQkv, 0, rows * 3 * c);
+            storeKeysAndValues(s.rowsQkv, cache, l, batch, time, start, s.gather);
+            attention(cache, l, batch, time, start, s);                                  // -> s.attended [rows, C]
+            linear(s.attended, rows, c, w.projW, w.projB, c, s.projected);
+            addInto(s.x, s.projected, rows * c, s.rowsC);
+            normRows(s.x, rows, w.ln2Gamma, w.ln2Beta, s);
+            linear(s.normed, rows, c, w.fcW, w.fcB, 4 * c, s.hidden);                    // [rows, 4C]
+            s.hidden.get(s.rows4C, 0, rows * 4 * c);
+            geluTanh(s.rows4C, rows * 4 * c);
+            s.hidden.put(s.rows4C, 0, rows * 4 * c);
+            linear(s.hidden, rows, 4 * c, w.fcProjW, w.fcProjB, c, s.projected);
+            addInto(s.x, s.projected, rows * c, s.rowsC);
+        }
+        cache.advance(time);
+    }
+
+    /** {@code x[b*T+t] = wte[ids[b][t]] + wpe[start+t]}. */
+    private void embed(int[][] ids, int start, float[] x) {
+        int time = ids[0].length;
+        float[] position = new float[c];
+        for (int b = 0; b < ids.length; b++) {
+            for (int t = 0; t < time; t++) {
+                int row = (b * time + t) * c;
+                at(wte, (long) ids[b][t] * c).get(x, row, c);
+                at(wpe, (long) (start + t) * c).get(position, 0, c);
+                for (int i = 0; i < c; i++) {
+                    x[row + i] += position[i];
+                }
+            }
+        }
+    }
+
+    /** LayerNorm of every row of the residual stream into the native {@code s.normed}. */
+    private void normRows(float[] x, int rows, float[] gamma, float[] beta, CpuScratch s) {
+        for (int r = 0; r < rows; r++) {
+            layerNorm(x, r * c, gamma, beta, s.rowsC, r * c);
+        }
+        s.normed.put(s.rowsC, 0, rows * c);
+    }
+
+    /** {@code out = (x - mean) / sqrt(var + eps) * gamma + beta} over one row, variance biased. */
+    private void layerNorm(float[] x, int from, float[] gamma, float[] beta, float[] out, int to) {
+        double sum = 0;
+        for (int i = 0; i < c; i++) {
+            sum += x[from + i];
+        }
+        float mean = (float) (sum / c);
+        double squares = 0;
+        for (int i = 0; i < c; i++) {
+            float d = x[from + i] - mean;
+            squares += d * d;
+        }
+        float invStd = (float) (1.0 / Math.sqrt(squares / c + epsilon));
+        for (int i = 0; i < c; i++) {
+            out[to + i] = (x[from + i] - mean) * invStd * gamma[i] + beta[i];
+        }
+    }
+
+    /** GPT-2's GELU, tanh approximation, in place; {@code tanh(u) = 1 - 2 / (e^{2u} + 1)}. */
+    private static void geluTanh(float[] v, int length) {
+        final double k = Math.sqrt(2 / Math.PI);
+        for (int i = 0; i < length; i++) {
+            double x = v[i];
+            double u = k * (x + 0.044715 * x * x * x);
+            double tanh = 1 - 2 / (Math.exp(2 * u) + 1);
+            v[i] = (float) (0.5 * x * (1 + tanh));
+        }
+    }
+
+    /** {@code x += native}, through the Java buffer {@code tmp}. */
+    private static void addInto(float[] x, FloatPointer source, int length, float[] tmp) {
+        source.get(tmp, 0, length);
+        for (int i = 0; i < length; i++) {
+            x[i] += tmp[i];
+        }
+    }
+
+    /** {@code out [rows, n] = in [rows, k] · W [k, n] + b}: GPT-2's Conv1D layout, bias pre-loaded. */
+    private static void linear(FloatPointer in, int rows, int k, FloatPointer w, float[] b, int n, FloatPointer out) {
+        for (int r = 0; r < rows; r++) {
+            at(out, (long) r * n).put(b, 0, n);
+        }
+        if (rows == 1) {
+            openblas.cblas_sgemv(ROW_MAJOR, TRANS, k, n, 1f, w, n, in, 1, 1f, out, 1);
+        } else {
+            openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, rows, n, k, 1f, in, k, w, n, 1f, out, n);
+        }
+    }
+
+    /** Copies the new keys and values from {@code qkv [B*T, 3C]} into the cache, one block per sequence and head. */
+    private void storeKeysAndValues(float[] qkv, KvCache cache, int layer, int batch, int time, int start, float[] gather) {
+        FloatPointer keys = new FloatPointer(cache.keys(layer).data().addressPointer());     // [B, nh, cap, hs]
+        FloatPointer values = new FloatPointer(cache.values(layer).data().addressPointer()); // [B, nh, cap, hs]
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                long block = (((long) b * heads + h) * cache.capacity() + start) * headSize;
+                gatherHead(qkv, b, time, c + h * headSize, gather);
+                keys.position(block).put(gather, 0, time * headSize);
+                gatherHead(qkv, b, time, 2 * c + h * headSize, gather);
+                values.position(block).put(gather, 0, time * headSize);
+            }
+        }
+    }
+
+    /** The {@code hs} columns at {@code column} of sequence {@code b}'s rows of {@code qkv}, as {@code [T, hs]}. */
+    private void gatherHead(float[] qkv, int b, int time, int column, float[] out) {
+        for (int t = 0; t < time; t++) {
+            System.arraycopy(qkv, (b * time + t) * 3 * c + column, out, t * headSize, headSize);
+        }
+    }
+
+    /**
+     * Causal attention of the new positions over the cache, per sequence and head:
+     * {@code scores = q·Kᵀ/√hs}, masked, softmax, {@code y = scores·V}, written into {@code s.attended}.
+     */
+    private void attention(KvCache cache, int layer, int batch, int time, int start, CpuScratch s) {
+        int seen = start + time;
+        float scale = (float) (1.0 / Math.sqrt(headSize));
+        FloatPointer keys = new FloatPointer(cache.keys(layer).data().addressPointer());
+        FloatPointer values = new FloatPointer(cache.values(layer).data().addressPointer());
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                long block = ((long) b * heads + h) * cache.capacity() * headSize;
+                FloatPointer k = at(keys, block);                                  // [L, hs]
+                FloatPointer v = at(values, block);                                // [L, hs]
+                FloatPointer q = at(s.qkv, (long) b * time * 3 * c + (long) h * headSize);   // [T, hs], row stride 3C
+                FloatPointer y = at(s.attended, (long) b * time * c + (long) h * headSize);  // [T, hs], row stride C
+                if (time == 1) {
+                    openblas.cblas_sgemv(ROW_MAJOR, NO_TRANS, seen, headSize, scale, k, headSize, q, 1, 0f, s.scores, 1);
+                } else {
+                    openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, time, seen, headSize, scale,
+                            q, 3 * c, k, headSize, 0f, s.scores, seen);             // [T, L]
+                }
+                s.scores.get(s.scoresHeap, 0, time * seen);
+                for (int t = 0; t < time; t++) {
+                    softmaxCausal(s.scoresHeap, t * seen, start + t + 1, seen);
+                }
+                s.scores.put(s.scoresHeap, 0, time * seen);
+                if (time == 1) {
+                    openblas.cblas_sgemv(ROW_MAJOR, TRANS, seen, headSize, 1f, v, headSize, s.scores, 1, 0f, y, 1);
+                } else {
+                    openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, time, headSize, seen, 1f,
+                            s.scores, seen, v, headSize, 0f, y, c);
+                }
+            }
+        }
+    }
+
+    /** Softmax of {@code row[from … from+visible)}, zero for the masked {@code [visible, width)}. */
+    private static void softmaxCausal(float[] row, int from, int visible, int width) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < visible; j++) {
+            max = Math.max(max, row[from + j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < visible; j++) {
+            float e = (float) Math.exp(row[from + j] - max);
+            row[from + j] = e;
+            sum += e;
+        }
+        float inv = (float) (1 / sum);
+        for (int j = 0; j < visible; j++) {
+            row[from + j] *= inv;
+        }
+        for (int j = visible; j < width; j++) {
+            row[from + j] = 0f;
+        }
+    }
+
+    /** Final LayerNorm of each sequence's last new position, then the tied lm_head into {@code logits [B, V]}. */
+    private void finalNormAndHead(float[] x, int batch, int time, CpuScratch s, INDArray logits) {
+        for (int b = 0; b < batch; b++) {
+            layerNorm(x, (b * time + time - 1) * c, lnFGamma, lnFBeta, s.rowsC, b * c);
+        }
+        s.normed.put(s.rowsC, 0, batch * c);
+        head(s.normed, batch, new FloatPointer(logits.data().addressPointer()));
+    }
+
+    /** {@code logits [rows, V] = x [rows, C] · wteᵀ}, reading {@code wte} in place (no transposed copy). */
+    private void head(FloatPointer x, int rows, FloatPointer logits) {
+        if (rows == 1) {
+            openblas.cblas_sgemv(ROW_MAJOR, NO_TRANS, vocab, c, 1f, wte, c, x, 1, 0f, logits, 1);
+        } else {
+            openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, vocab, c, 1f, x, c, wte, c, 0f, logits, vocab);
+        }
+    }
+
+    /** A pointer {@code offset} floats past {@code base}. */
+    private static FloatPointer at(FloatPointer base, long offset) {
+        return new FloatPointer(base).position(base.position() + offset);
+    }
+}
