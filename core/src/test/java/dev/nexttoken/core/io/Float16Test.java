@@ -9,6 +9,7 @@ import java.nio.file.Files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 class Float16Test {
 
@@ -33,10 +34,11 @@ class Float16Test {
     void everyHalfSurvivesARoundTrip() {
         for (int bits = 0; bits < 1 << 16; bits++) {
             float value = Float16.halfToFloat(bits);
+            int pattern = bits;
             if (Float.isNaN(value)) {
                 assertTrue(Float.isNaN(Float16.halfToFloat(Float16.floatToHalf(value))));
             } else {
-                assertEquals(bits, Float16.floatToHalf(value) & 0xFFFF, "bits " + Integer.toHexString(bits));
+                assertEquals(bits, Float16.floatToHalf(value) & 0xFFFF, () -> "bits " + Integer.toHexString(pattern));
             }
         }
     }
@@ -48,7 +50,8 @@ class Float16Test {
             float high = Float16.halfToFloat(bits + 1);
             float midpoint = (float) (((double) low + high) / 2);    // exact in float32
             int even = (bits & 1) == 0 ? bits : bits + 1;
-            assertEquals(even, Float16.floatToHalf(midpoint) & 0xFFFF, "midpoint after " + Integer.toHexString(bits));
+            int after = bits;
+            assertEquals(even, Float16.floatToHalf(midpoint) & 0xFFFF, () -> "midpoint after " + Integer.toHexString(after));
             assertEquals(bits, Float16.floatToHalf(Math.nextDown(midpoint)) & 0xFFFF);
             assertEquals(bits + 1, Float16.floatToHalf(Math.nextUp(midpoint)) & 0xFFFF);
             assertEquals(bits ^ 0x8000, Float16.floatToHalf(-low) & 0xFFFF);
@@ -93,7 +96,10 @@ class Float16Test {
         for (int i = 0; i < count; i++) {
             float value = f32.getFloat(f32.position() + 4 * i);
             short expected = f16.getShort(f16.position() + 2 * i);
-            assertEquals(expected, Float16.floatToHalf(value), "element " + i + " = " + value);
+            if (Float16.floatToHalf(value) != expected) {
+                fail("element " + i + " = " + value + ": numpy gives bits " + expected + ", we give "
+                        + Float16.floatToHalf(value));
+            }
         }
     }
 

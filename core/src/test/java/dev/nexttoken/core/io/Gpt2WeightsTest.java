@@ -237,6 +237,25 @@ class Gpt2WeightsTest {
         assertTrue(w.toString().contains("closed"));
     }
 
+    /** Mapped arrays dropped and collected again and again: the mappings go, nothing crashes. */
+    @Test
+    void repeatedLoadingAndCollectingIsSafe() throws InterruptedException {
+        double expected = 0;
+        for (int i = 0; i < 20; i++) {
+            Gpt2Weights w = Gpt2Weights.load(TestFiles.fixture(i % 2 == 0 ? "tiny" : "tiny-f16"));
+            double sum = w.wte().sumNumber().doubleValue();
+            if (i == 0) {
+                expected = sum;
+            }
+            assertEquals(expected, sum, 1.0);
+            if (i % 3 == 0) {
+                w.close();
+            }
+            System.gc();
+            Thread.sleep(5);
+        }
+    }
+
     // ------------------------------------------------------------------------------------------
     // Random weights, tensor maps, checkpoints
 

@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 class SafetensorsFileTest {
 
@@ -80,6 +81,36 @@ class SafetensorsFileTest {
         }
     }
 
+    @Test
+    void loadCopyGivesWritableArraysOutsideTheMapping() {
+        try (SafetensorsFile file = SafetensorsFile.open(TestFiles.tinyWeights())) {
+            INDArray copy = file.loadCopy("ln_f.bias");
+            assertFalse(file.isMapped(copy));
+            copy.addi(1);                                               // would crash the JVM on a mapped array
+            assertEquals(1.02949598804116249f, copy.getFloat(5), 1e-7);
+            assertEquals(0.02949598804116249f, file.load("ln_f.bias").getFloat(5));
+            assertEquals(file.load("wte.weight"), file.loadCopy("wte.weight"));
+        }
+    }
+
+    @Test
+    void sameDataComparesDtypeShapeAndBytes() {
+        try (SafetensorsFile file = SafetensorsFile.open(TestFiles.tinyWeights())) {
+            assertTrue(file.sameData("wte.weight", "wte.weight"));
+            assertFalse(file.sameData("ln_f.bias", "ln_f.weight"));         // same shape, other values
+            assertFalse(file.sameData("ln_f.bias", "wpe.weight"));
+        }
+        Path file = writeRaw(dir.resolve("x.safetensors"),
+                "{\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]},"
+                        + "\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[4,8]},"
+                        + "\"c\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[8,12]}}",
+                concat(u16Bytes(0x3C00, 0x4000), u16Bytes(0x3C00, 0x4000), u16Bytes(0x3C00, 0x4000)));
+        try (SafetensorsFile st = SafetensorsFile.open(file)) {
+            assertTrue(st.sameData("a", "c"));
+            assertFalse(st.sameData("a", "b"));                              // same bytes, other dtype
+        }
+    }
+
     /** The array reads the file's pages: a change written to the file shows in the array at once. */
     @Test
     void f32ArraySeesTheFileItself() throws IOException {
@@ -113,8 +144,9 @@ class SafetensorsFileTest {
                 boolean differs = false;
                 for (int i = 0; i < x.length; i++) {
                     double bound = Math.max(Math.abs(x[i]) * 0x1p-11, 0x1p-25);
-                    assertTrue(Math.abs(x[i] - h[i]) <= bound, name + "[" + i + "]: " + x[i] + " vs " + h[i]);
-                    assertEquals(Float16.halfToFloat(Float16.floatToHalf(x[i])), h[i]);
+                    if (Math.abs(x[i] - h[i]) > bound || Float16.halfToFloat(Float16.floatToHalf(x[i])) != h[i]) {
+                        fail(name + "[" + i + "]: F32 " + x[i] + " but F16 " + h[i]);
+                    }
                     differs |= x[i] != h[i];
                 }
                 assertTrue(differs, name + " should differ somewhere from the F32 copy");
@@ -265,6 +297,21 @@ class SafetensorsFileTest {
             assertArrayEquals(new float[]{0.1f, 0.2f}, st.load("d").data().asFloat());
             assertEquals(0, st.info("s").shape().length);
             assertEquals(7f, st.load("s").getFloat(0));
+        }
+    }
+
+    /** Saving over the file the weights are mapped from: the old arrays keep the old data. */
+    @Test
+    void overwritingAMappedFileLeavesTheLoadedArraysIntact() throws IOException {
+        Path file = Files.copy(TestFiles.tinyWeights(), dir.resolve("model.safetensors"));
+        try (SafetensorsFile st = SafetensorsFile.open(file)) {
+            INDArray wte = st.load("wte.weight");
+            assertTrue(st.isMapped(wte));
+            SafetensorsFile.write(file, Map.of("x", Nd4j.scalar(1f)), Dtype.F32);
+            assertEquals(-0.39512571692466736f, wte.getFloat(50256, 63));
+        }
+        try (SafetensorsFile st = SafetensorsFile.open(file)) {
+            assertEquals(java.util.Set.of("x"), st.names());
         }
     }
 
@@ -486,7 +533,7 @@ class SafetensorsFileTest {
         Random random = new Random(7);
         Path file = dir.resolve("damaged.safetensors");
         int opened = 0;
-        for (int trial = 0; trial < 3000; trial++) {
+        for (int trial = 0; trial < 1000; trial++) {
             byte[] damaged = valid.clone();
             for (int k = 0; k <= random.nextInt(3); k++) {
                 int position = random.nextInt(8 + header.length());
@@ -507,7 +554,7 @@ class SafetensorsFileTest {
                 // the point of the test
             }
         }
-        assertTrue(opened > 0 && opened < 3000, "opened " + opened);
+        assertTrue(opened > 0 && opened < 1000, "opened " + opened);
     }
 
     // ------------------------------------------------------------------------------------------
