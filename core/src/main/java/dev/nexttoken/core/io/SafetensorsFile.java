@@ -328,7 +328,8 @@ public final class SafetensorsFile implements AutoCloseable {
      * Writes tensors to a new safetensors file, in the map's iteration order, with
      * {@code __metadata__ {"format": "pt"}} and the header padded with spaces to a multiple of
      * 8 bytes. The file is written under a temporary name and then moved into place, so a
-     * failed write never leaves a half-written file at {@code path}.
+     * failed write never leaves a half-written file at {@code path}, and arrays still mapped from
+     * the file being replaced keep their (old) data.
      *
      * @param path    the file to write; an existing file is replaced
      * @param tensors name to array, any numeric data type and layout (converted to float32 and
