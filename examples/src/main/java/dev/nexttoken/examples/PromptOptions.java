@@ -32,7 +32,7 @@ public final class PromptOptions {
     /** {@code --model DIR}; {@code null} for the default model. */
     @Option(names = "--model", paramLabel = "DIR",
             description = "A Hugging Face GPT-2 folder (config.json and model.safetensors)."
-                    + " Without it, the default model.")
+                    + " Without it, the embedded default model, if this build has one.")
     Path model;
 
     /**
