@@ -1,6 +1,7 @@
 package dev.nexttoken.core.model;
 
 import org.bytedeco.javacpp.FloatPointer;
+import dev.nexttoken.core.model.StepProfile.Section;
 import org.bytedeco.openblas.global.openblas;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -130,23 +131,37 @@ final class CpuForwardPass implements ForwardPass {
         int time = ids[0].length;
         int rows = batch * time;
         int start = cache.length();
+        long t = StepProfile.start();
         embed(ids, start, s.x);
+        t = StepProfile.add(Section.EMBED, t);
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
             normRows(s.x, rows, w.ln1Gamma, w.ln1Beta, s);
+            t = StepProfile.add(Section.LAYER_NORM, t);
             linear(s.normed, rows, c, w.attnW, w.attnB, 3 * c, s.qkv);                  // [rows, 3C]
+            t = StepProfile.add(Section.QKV_MATMUL, t);
             s.qkv.get(s.rowsQkv, 0, rows * 3 * c);
             storeKeysAndValues(s.rowsQkv, cache, l, batch, time, start, s.gather);
+            t = StepProfile.add(Section.KV_STORE, t);
             attention(cache, l, batch, time, start, s);                                  // -> s.attended [rows, C]
+            t = StepProfile.add(Section.ATTENTION, t);
             linear(s.attended, rows, c, w.projW, w.projB, c, s.projected);
+            t = StepProfile.add(Section.PROJ_MATMUL, t);
             addInto(s.x, s.projected, rows * c, s.rowsC);
+            t = StepProfile.add(Section.RESIDUAL, t);
             normRows(s.x, rows, w.ln2Gamma, w.ln2Beta, s);
+            t = StepProfile.add(Section.LAYER_NORM, t);
             linear(s.normed, rows, c, w.fcW, w.fcB, 4 * c, s.hidden);                    // [rows, 4C]
+            t = StepProfile.add(Section.FC_MATMUL, t);
             s.hidden.get(s.rows4C, 0, rows * 4 * c);
-            geluTanh(s.rows4C, rows * 4 * c);
+            float[] activations = s.rows4C;
+            ParallelRange.run(rows * 4 * c, 16_384, (from, to) -> geluTanh(activations, from, to));
             s.hidden.put(s.rows4C, 0, rows * 4 * c);
+            t = StepProfile.add(Section.GELU, t);
             linear(s.hidden, rows, 4 * c, w.fcProjW, w.fcProjB, c, s.projected);
+            t = StepProfile.add(Section.FC_PROJ_MATMUL, t);
             addInto(s.x, s.projected, rows * c, s.rowsC);
+            t = StepProfile.add(Section.RESIDUAL, t);
         }
         cache.advance(time);
     }
@@ -194,9 +209,9 @@ final class CpuForwardPass implements ForwardPass {
     }
 
     /** GPT-2's GELU, tanh approximation, in place; {@code tanh(u) = 1 - 2 / (e^{2u} + 1)}. */
-    private static void geluTanh(float[] v, int length) {
+    private static void geluTanh(float[] v, int from, int to) {
         final double k = Math.sqrt(2 / Math.PI);
-        for (int i = 0; i < length; i++) {
+        for (int i = from; i < to; i++) {
             double x = v[i];
             double u = k * (x + 0.044715 * x * x * x);
             double tanh = 1 - 2 / (Math.exp(2 * u) + 1);
@@ -249,36 +264,47 @@ final class CpuForwardPass implements ForwardPass {
     /**
      * Causal attention of the new positions over the cache, per sequence and head:
      * {@code scores = q·Kᵀ/√hs}, masked, softmax, {@code y = scores·V}, written into {@code s.attended}.
+     * The BLAS calls run on this thread; the softmax of all heads runs in parallel between them.
      */
     private void attention(KvCache cache, int layer, int batch, int time, int start, CpuScratch s) {
         int seen = start + time;
+        int block = time * seen;                                           // one head's scores [T, L]
         float scale = (float) (1.0 / Math.sqrt(headSize));
         FloatPointer keys = new FloatPointer(cache.keys(layer).data().addressPointer());
         FloatPointer values = new FloatPointer(cache.values(layer).data().addressPointer());
-        for (int b = 0; b < batch; b++) {
-            for (int h = 0; h < heads; h++) {
-                long block = ((long) b * heads + h) * cache.capacity() * headSize;
-                FloatPointer k = at(keys, block);                                  // [L, hs]
-                FloatPointer v = at(values, block);                                // [L, hs]
-                FloatPointer q = at(s.qkv, (long) b * time * 3 * c + (long) h * headSize);   // [T, hs], row stride 3C
-                FloatPointer y = at(s.attended, (long) b * time * c + (long) h * headSize);  // [T, hs], row stride C
-                if (time == 1) {
-                    openblas.cblas_sgemv(ROW_MAJOR, NO_TRANS, seen, headSize, scale, k, headSize, q, 1, 0f, s.scores, 1);
-                } else {
-                    openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, time, seen, headSize, scale,
-                            q, 3 * c, k, headSize, 0f, s.scores, seen);             // [T, L]
-                }
-                s.scores.get(s.scoresHeap, 0, time * seen);
-                for (int t = 0; t < time; t++) {
-                    softmaxCausal(s.scoresHeap, t * seen, start + t + 1, seen);
-                }
-                s.scores.put(s.scoresHeap, 0, time * seen);
-                if (time == 1) {
-                    openblas.cblas_sgemv(ROW_MAJOR, TRANS, seen, headSize, 1f, v, headSize, s.scores, 1, 0f, y, 1);
-                } else {
-                    openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, time, headSize, seen, 1f,
-                            s.scores, seen, v, headSize, 0f, y, c);
-                }
+        int pairs = batch * heads;
+        for (int p = 0; p < pairs; p++) {
+            int b = p / heads;
+            int h = p % heads;
+            FloatPointer k = at(keys, ((long) b * heads + h) * cache.capacity() * headSize);  // [L, hs]
+            FloatPointer q = at(s.qkv, (long) b * time * 3 * c + (long) h * headSize);       // [T, hs], row stride 3C
+            FloatPointer scores = at(s.scores, (long) p * block);                              // [T, L]
+            if (time == 1) {
+                openblas.cblas_sgemv(ROW_MAJOR, NO_TRANS, seen, headSize, scale, k, headSize, q, 1, 0f, scores, 1);
+            } else {
+                openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, time, seen, headSize, scale,
+                        q, 3 * c, k, headSize, 0f, scores, seen);
+            }
+        }
+        s.scores.get(s.scoresHeap, 0, pairs * block);
+        float[] all = s.scoresHeap;
+        ParallelRange.run(pairs * time, 64, (from, to) -> {
+            for (int row = from; row < to; row++) {
+                softmaxCausal(all, row * seen, start + row % time + 1, seen);
+            }
+        });
+        s.scores.put(s.scoresHeap, 0, pairs * block);
+        for (int p = 0; p < pairs; p++) {
+            int b = p / heads;
+            int h = p % heads;
+            FloatPointer v = at(values, ((long) b * heads + h) * cache.capacity() * headSize); // [L, hs]
+            FloatPointer y = at(s.attended, (long) b * time * c + (long) h * headSize);       // [T, hs], row stride C
+            FloatPointer scores = at(s.scores, (long) p * block);
+            if (time == 1) {
+                openblas.cblas_sgemv(ROW_MAJOR, TRANS, seen, headSize, 1f, v, headSize, scores, 1, 0f, y, 1);
+            } else {
+                openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, time, headSize, seen, 1f,
+                        scores, seen, v, headSize, 0f, y, c);
             }
         }
     }
@@ -310,7 +336,10 @@ final class CpuForwardPass implements ForwardPass {
             layerNorm(x, (b * time + time - 1) * c, lnFGamma, lnFBeta, s.rowsC, b * c);
         }
         s.normed.put(s.rowsC, 0, batch * c);
+        long t = StepProfile.start();
         head(s.normed, batch, new FloatPointer(logits.data().addressPointer()));
+        StepProfile.add(Section.LM_HEAD, t);
+        StepProfile.step();
     }
 
     /** {@code logits [rows, V] = x [rows, C] · wteᵀ}, reading {@code wte} in place (no transposed copy). */

@@ -23,14 +23,14 @@ final class CpuScratch implements AutoCloseable {
     final FloatPointer attended;  // [rows, C]
     final FloatPointer hidden;    // [rows, 4C]
     final FloatPointer projected; // [rows, C]
-    final FloatPointer scores;    // [T, maxKeys] for one head at a time
+    final FloatPointer scores;    // [B*nh, T, maxKeys]: every head's attention scores
     final INDArray logits;        // [B, V]; null for a prefill scratch
     // Java
     final float[] x;              // [rows, C] the residual stream
     final float[] rowsC;          // [rows, C]
     final float[] rowsQkv;        // [rows, 3C]
     final float[] rows4C;         // [rows, 4C]
-    final float[] scoresHeap;     // [T, maxKeys]
+    final float[] scoresHeap;     // [B*nh, T, maxKeys]
     final float[] gather;         // [T, hs]
 
     private final List<INDArray> owned = new ArrayList<>();
@@ -51,13 +51,13 @@ final class CpuScratch implements AutoCloseable {
         this.attended = buffer((long) rows * c);
         this.hidden = buffer((long) rows * 4 * c);
         this.projected = buffer((long) rows * c);
-        this.scores = buffer((long) time * maxKeys);
+        this.scores = buffer((long) rows * config.nHead() * maxKeys);
         this.logits = logitRows == 0 ? null : track(Nd4j.create(DataType.FLOAT, logitRows, config.vocabSize()));
         this.x = new float[rows * c];
         this.rowsC = new float[rows * c];
         this.rowsQkv = new float[rows * 3 * c];
         this.rows4C = new float[rows * 4 * c];
-        this.scoresHeap = new float[time * maxKeys];
+        this.scoresHeap = new float[rows * config.nHead() * maxKeys];
         this.gather = new float[time * config.headSize()];
     }
 

@@ -1,0 +1,62 @@
+package dev.nexttoken.core.model;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Where the time of the CPU fast path goes, per section, when the system property
+ * {@code nexttoken.profile} is {@code true} (printed to stderr at exit). Off by default: then
+ * each probe is one static boolean check.
+ */
+final class StepProfile {
+
+    /** The sections of a forward pass. */
+    enum Section { EMBED, LAYER_NORM, QKV_MATMUL, KV_STORE, ATTENTION, PROJ_MATMUL, RESIDUAL, FC_MATMUL, GELU, FC_PROJ_MATMUL, LM_HEAD }
+
+    static final boolean ENABLED = Boolean.getBoolean("nexttoken.profile");
+    private static final Map<Section, LongAdder> NANOS = new EnumMap<>(Section.class);
+    private static final LongAdder STEPS = new LongAdder();
+
+    static {
+        for (Section s : Section.values()) {
+            NANOS.put(s, new LongAdder());
+        }
+        if (ENABLED) {
+            Runtime.getRuntime().addShutdownHook(new Thread(StepProfile::print));
+        }
+    }
+
+    private StepProfile() {
+    }
+
+    static long start() {
+        return ENABLED ? System.nanoTime() : 0;
+    }
+
+    /** Adds the time since {@code start} to {@code section}; returns now, to chain sections. */
+    static long add(Section section, long start) {
+        if (!ENABLED) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        NANOS.get(section).add(now - start);
+        return now;
+    }
+
+    static void step() {
+        if (ENABLED) {
+            STEPS.increment();
+        }
+    }
+
+    private static void print() {
+        long steps = Math.max(1, STEPS.sum());
+        long total = NANOS.values().stream().mapToLong(LongAdder::sum).sum();
+        System.err.printf("nexttoken profile: %d forward passes, %.3f ms each%n", steps, total / 1e6 / steps);
+        for (Section s : Section.values()) {
+            long n = NANOS.get(s).sum();
+            System.err.printf("  %-15s %8.3f ms  %5.1f %%%n", s, n / 1e6 / steps, 100.0 * n / Math.max(1, total));
+        }
+    }
+}
