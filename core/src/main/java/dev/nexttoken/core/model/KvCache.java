@@ -71,6 +71,18 @@ public final class KvCache implements AutoCloseable {
         return capacity - length;
     }
 
+    /**
+     * Forgets the positions from {@code newLength} on, keeping the first {@code newLength}: the
+     * next forward continues after them (to re-run a step, or to branch from a shared prefix).
+     */
+    public void truncate(int newLength) {
+        checkOpen();
+        if (newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("new length must be in [0, " + length + "], got " + newLength);
+        }
+        length = newLength;
+    }
+
     /** Forgets every stored position, keeping the buffers for reuse. */
     public void reset() {
         checkOpen();
