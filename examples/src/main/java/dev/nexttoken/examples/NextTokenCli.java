@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
             ScoreCommand.class,
             TokenizeCommand.class,
             BenchCommand.class,
+            TrainCommand.class,
         },
         footerHeading = "%n",
         footer = {

@@ -8,7 +8,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.LogSoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
@@ -365,15 +364,14 @@ public final class TrainableGpt2 {
             INDArray logits = to - from == blockRows ? a.logits
                     : a.logits.get(NDArrayIndex.interval(0, to - from), NDArrayIndex.all());      // [n, V]
             Nd4j.gemm(h, params.wte(), logits, false, true, 1.0, 0.0);          // h · wteᵀ
-            Nd4j.exec(new LogSoftMax(logits, logits));                          // log p, in place
+            Nd4j.exec(new SoftMax(logits, logits, 1));                          // p, in place
             for (int r = from; r < to; r++) {
                 int target = targets[r / time][r % time];
                 if (target != -1) {
-                    sum -= logits.getDouble(r - from, target);
+                    sum += negativeLogProbability(logits.getDouble(r - from, target), h, r - from, target);
                 }
             }
             if (backward) {
-                Transforms.exp(logits, false);                                  // p
                 for (int r = from; r < to; r++) {
                     int target = targets[r / time][r % time];
                     if (target == -1) {
@@ -382,13 +380,32 @@ public final class TrainableGpt2 {
                         logits.putScalar(r - from, target, logits.getDouble(r - from, target) - 1.0);
                     }
                 }
-                logits.muli(1.0 / count);                                       // dLoss/dlogits = (p − onehot) / count
+                // dLoss/dlogits = (p − onehot) / count: the 1/count goes in as the GEMMs' alpha
                 INDArray dh = a.dx.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()); // [n, C]
-                Nd4j.gemm(logits, params.wte(), dh, false, false, 1.0, 0.0);    // dlogits · wte
-                Nd4j.gemm(logits, h, grads.wte(), true, false, 1.0, 1.0);       // dwte += dlogitsᵀ · h
+                Nd4j.gemm(logits, params.wte(), dh, false, false, 1.0 / count, 0.0);  // dlogits · wte
+                Nd4j.gemm(logits, h, grads.wte(), true, false, 1.0 / count, 1.0);     // dwte += dlogitsᵀ · h
             }
         }
         return sum / count;
+    }
+
+    /**
+     * {@code −log p(target)} from the softmax output {@code p}. Nd4j's softmax is ten times
+     * faster than its log-softmax here, and {@code −log p} is exact to float precision while
+     * {@code p} is a normal number; for the rare {@code p} below 1e-30 the row's log-softmax
+     * is recomputed from its hidden state, row {@code index} of {@code h [n, C]}.
+     */
+    private double negativeLogProbability(double p, INDArray h, int index, int target) {
+        if (p >= 1e-30) {
+            return -Math.log(p);
+        }
+        INDArray hidden = h.get(NDArrayIndex.interval(index, index + 1), NDArrayIndex.all()); // [1, C]
+        INDArray row = Nd4j.createUninitialized(dataType, 1, config.vocabSize());
+        Nd4j.gemm(hidden, params.wte(), row, false, true, 1.0, 0.0);            // [1, V]
+        double targetLogit = row.getDouble(0, target);
+        double max = row.maxNumber().doubleValue();
+        double sumExp = Transforms.exp(row.subi(max), false).sumNumber().doubleValue();
+        return max + Math.log(sumExp) - targetLogit;                        // logsumexp − z_target
     }
 
     // ------------------------------------------------------------------------------------------
@@ -406,7 +423,7 @@ public final class TrainableGpt2 {
             LayerWeights g = grads.layers().get(l);
             // MLP: x += gelu(ln2(x) · Wfc + bfc) · Wproj + bproj
             linearBackward(a.fcAct[l], a.dx, w.fcProjW(), g.fcProjW(), g.fcProjB(), a.dFc);   // dFc: [N, 4C]
-            geluBackward(a.fcPre[l], a.fcTanh[l], a.dFc, a.tmp4C);
+            geluBackward(a.fcPre[l], a.fcTanh[l], a.dFc, a.tmp4C, a.tmp4C2);
             linearBackward(a.ln2Out[l], a.dFc, w.fcW(), g.fcW(), g.fcB(), a.dh);              // dh: [N, C]
             layerNormBackward(a.dh, a.ln2Hat[l], a.ln2Rstd[l], w.ln2Gamma(), g.ln2Gamma(), g.ln2Beta(), a.dx);
             // attention: x += attn(ln1(x) · Wattn + battn) · Wproj + bproj
@@ -453,10 +470,10 @@ public final class TrainableGpt2 {
      * Backward of the tanh GELU, in place: {@code d *= gelu'(x)} with
      * {@code gelu'(x) = ½(1 + th) + ½·x·(1 − th²)·√(2/π)·(1 + 3a·x²)}, {@code th} the kept tanh.
      */
-    private static void geluBackward(INDArray x, INDArray tanh, INDArray d, INDArray scratch) {
+    private static void geluBackward(INDArray x, INDArray tanh, INDArray d, INDArray scratch, INDArray scratch2) {
         INDArray slope = scratch.assign(x).muli(x).muli(3 * GELU_A).addi(1.0).muli(GELU_K).muli(x).muli(0.5);
-        slope.muli(tanh.mul(tanh).rsubi(1.0));                                 // ½·x·√(2/π)(1 + 3a·x²)·(1 − th²)
-        slope.addi(tanh.add(1.0).muli(0.5));                                   // + ½(1 + th)
+        slope.muli(scratch2.assign(tanh).muli(tanh).rsubi(1.0));               // ½·x·√(2/π)(1 + 3a·x²)·(1 − th²)
+        slope.addi(scratch2.assign(tanh).addi(1.0).muli(0.5));                 // + ½(1 + th)
         d.muli(slope);
     }
 
@@ -585,7 +602,7 @@ public final class TrainableGpt2 {
         final INDArray dAtt, tmpAtt;                        // [B, nh, T, T]
         final INDArray tmpC, tmpC2, dx, dh, dy;             // [N, C]
         final INDArray dQkv;                                // [N, 3C]
-        final INDArray dFc, tmp4C;                          // [N, 4C]
+        final INDArray dFc, tmp4C, tmp4C2;                  // [N, 4C]
         INDArray logits;                                    // [block rows, V], made by crossEntropy
 
         Activations(int batch, int time) {
@@ -652,6 +669,7 @@ public final class TrainableGpt2 {
             dQkv = buffer(new long[] {rows, 3 * c});
             dFc = buffer(new long[] {rows, 4 * c});
             tmp4C = buffer(new long[] {rows, 4 * c});
+            tmp4C2 = buffer(new long[] {rows, 4 * c});
         }
 
         private INDArray buffer(long[] shape) {
