@@ -6,6 +6,7 @@ import org.bytedeco.openblas.global.openblas;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -13,8 +14,10 @@ import java.util.List;
  * matrix–matrix route for one-row products (which repacks the weights at ~13 GB/s) dominate a
  * decode step, so this pass calls OpenBLAS directly on the arrays' memory:
  * <ul>
- * <li>every weight product is one {@code sgemv} (one row) or {@code sgemm} (several rows), with
- * the bias pre-loaded into the output ({@code beta = 1});</li>
+ * <li>every weight product is one {@code sgemv} (one row) or {@code sgemm} (many rows), with
+ * the bias pre-loaded into the output ({@code beta = 1}); for 2–16 rows (a batch decode step)
+ * the {@link VectorMatmul} kernels stream each matrix once for all rows instead, when the
+ * Vector API module is present ({@code --add-modules jdk.incubator.vector});</li>
  * <li>attention runs per sequence and head as two BLAS calls against the cache;</li>
  * <li>LayerNorm, GELU, softmax and the residual adds are plain Java loops over a few thousand
  * floats, copied in and out of native memory in bulk.</li>
@@ -39,11 +42,19 @@ final class CpuForwardPass implements ForwardPass {
     private final Layer[] layers;
     private final float[] lnFGamma;
     private final float[] lnFBeta;
+    /** Whether batches of 2…{@link VectorMatmul#MAX_ROWS} rows use the Vector API kernels. */
+    private final boolean vectors;
+    private final ByteBuffer wteBytes;
 
     /** One block's weights: native for BLAS, Java copies of the LayerNorm vectors. */
     private record Layer(float[] ln1Gamma, float[] ln1Beta, FloatPointer attnW, float[] attnB,
                          FloatPointer projW, float[] projB, float[] ln2Gamma, float[] ln2Beta,
-                         FloatPointer fcW, float[] fcB, FloatPointer fcProjW, float[] fcProjB) {
+                         FloatPointer fcW, float[] fcB, FloatPointer fcProjW, float[] fcProjB,
+                         Matrices bytes) {
+    }
+
+    /** The same four weight matrices as byte views for {@link VectorMatmul}; null when it cannot run. */
+    private record Matrices(ByteBuffer attnW, ByteBuffer projW, ByteBuffer fcW, ByteBuffer fcProjW) {
     }
 
     CpuForwardPass(Gpt2Weights weights) {
@@ -55,6 +66,8 @@ final class CpuForwardPass implements ForwardPass {
         this.epsilon = (float) config.layerNormEpsilon();
         this.wte = pointer(weights.wte());
         this.wpe = pointer(weights.wpe());
+        this.vectors = VectorMatmulSupport.isAvailable();
+        this.wteBytes = vectors ? VectorMatmulSupport.bytes(weights.wte()) : null;
         List<LayerWeights> source = weights.layers();
         this.layers = new Layer[source.size()];
         for (int i = 0; i < layers.length; i++) {
@@ -62,7 +75,9 @@ final class CpuForwardPass implements ForwardPass {
             layers[i] = new Layer(w.ln1Gamma().toFloatVector(), w.ln1Beta().toFloatVector(),
                     pointer(w.attnW()), w.attnB().toFloatVector(), pointer(w.attnProjW()), w.attnProjB().toFloatVector(),
                     w.ln2Gamma().toFloatVector(), w.ln2Beta().toFloatVector(),
-                    pointer(w.fcW()), w.fcB().toFloatVector(), pointer(w.fcProjW()), w.fcProjB().toFloatVector());
+                    pointer(w.fcW()), w.fcB().toFloatVector(), pointer(w.fcProjW()), w.fcProjB().toFloatVector(),
+                    vectors ? new Matrices(VectorMatmulSupport.bytes(w.attnW()), VectorMatmulSupport.bytes(w.attnProjW()),
+                            VectorMatmulSupport.bytes(w.fcW()), VectorMatmulSupport.bytes(w.fcProjW())) : null);
         }
         this.lnFGamma = weights.lnFGamma().toFloatVector();
         this.lnFBeta = weights.lnFBeta().toFloatVector();
@@ -134,34 +149,53 @@ final class CpuForwardPass implements ForwardPass {
         long t = StepProfile.start();
         embed(ids, start, s.x);
         t = StepProfile.add(Section.EMBED, t);
+        // Several rows (a batch decode step, a short prompt): the Vector API kernels stream each
+        // weight matrix once for all rows, where OpenBLAS's sgemm repacks it (~4x slower here).
+        boolean vec = vectors && rows > 1 && rows <= VectorMatmul.MAX_ROWS;
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
-            normRows(s.x, rows, w.ln1Gamma, w.ln1Beta, s);
+            normRows(s.x, rows, w.ln1Gamma, w.ln1Beta, s);                               // s.rowsC, s.normed
             t = StepProfile.add(Section.LAYER_NORM, t);
-            linear(s.normed, rows, c, w.attnW, w.attnB, 3 * c, s.qkv);                  // [rows, 3C]
+            if (vec) {
+                VectorMatmul.linear(s.rowsC, 0, rows, c, w.bytes.attnW(), 3 * c, w.attnB, false, s.rowsQkv, 0);
+                s.qkv.put(s.rowsQkv, 0, rows * 3 * c);                                   // [rows, 3C]
+            } else {
+                linear(s.normed, rows, c, w.attnW, w.attnB, 3 * c, s.qkv);              // [rows, 3C]
+                s.qkv.get(s.rowsQkv, 0, rows * 3 * c);
+            }
             t = StepProfile.add(Section.QKV_MATMUL, t);
-            s.qkv.get(s.rowsQkv, 0, rows * 3 * c);
             storeKeysAndValues(s.rowsQkv, cache, l, batch, time, start, s.gather);
             t = StepProfile.add(Section.KV_STORE, t);
             attention(cache, l, batch, time, start, s);                                  // -> s.attended [rows, C]
             t = StepProfile.add(Section.ATTENTION, t);
-            linear(s.attended, rows, c, w.projW, w.projB, c, s.projected);
+            if (vec) {
+                s.attended.get(s.rowsC, 0, rows * c);
+                VectorMatmul.linear(s.rowsC, 0, rows, c, w.bytes.projW(), c, w.projB, true, s.x, 0);  // x += y·W + b
+            } else {
+                linear(s.attended, rows, c, w.projW, w.projB, c, s.projected);
+                addInto(s.x, s.projected, rows * c, s.rowsC);
+            }
             t = StepProfile.add(Section.PROJ_MATMUL, t);
-            addInto(s.x, s.projected, rows * c, s.rowsC);
-            t = StepProfile.add(Section.RESIDUAL, t);
             normRows(s.x, rows, w.ln2Gamma, w.ln2Beta, s);
             t = StepProfile.add(Section.LAYER_NORM, t);
-            linear(s.normed, rows, c, w.fcW, w.fcB, 4 * c, s.hidden);                    // [rows, 4C]
+            if (vec) {
+                VectorMatmul.linear(s.rowsC, 0, rows, c, w.bytes.fcW(), 4 * c, w.fcB, false, s.rows4C, 0); // [rows, 4C]
+            } else {
+                linear(s.normed, rows, c, w.fcW, w.fcB, 4 * c, s.hidden);                // [rows, 4C]
+                s.hidden.get(s.rows4C, 0, rows * 4 * c);
+            }
             t = StepProfile.add(Section.FC_MATMUL, t);
-            s.hidden.get(s.rows4C, 0, rows * 4 * c);
             float[] activations = s.rows4C;
             ParallelRange.run(rows * 4 * c, 16_384, (from, to) -> geluTanh(activations, from, to));
-            s.hidden.put(s.rows4C, 0, rows * 4 * c);
             t = StepProfile.add(Section.GELU, t);
-            linear(s.hidden, rows, 4 * c, w.fcProjW, w.fcProjB, c, s.projected);
+            if (vec) {
+                VectorMatmul.linear(s.rows4C, 0, rows, 4 * c, w.bytes.fcProjW(), c, w.fcProjB, true, s.x, 0);
+            } else {
+                s.hidden.put(s.rows4C, 0, rows * 4 * c);
+                linear(s.hidden, rows, 4 * c, w.fcProjW, w.fcProjB, c, s.projected);
+                addInto(s.x, s.projected, rows * c, s.rowsC);
+            }
             t = StepProfile.add(Section.FC_PROJ_MATMUL, t);
-            addInto(s.x, s.projected, rows * c, s.rowsC);
-            t = StepProfile.add(Section.RESIDUAL, t);
         }
         cache.advance(time);
     }
@@ -337,7 +371,12 @@ final class CpuForwardPass implements ForwardPass {
         }
         s.normed.put(s.rowsC, 0, batch * c);
         long t = StepProfile.start();
-        head(s.normed, batch, new FloatPointer(logits.data().addressPointer()));
+        if (vectors && batch > 1 && batch <= VectorMatmul.MAX_ROWS) {
+            VectorMatmul.lmHead(s.rowsC, 0, batch, c, wteBytes, vocab,
+                    VectorMatmulSupport.bytes(logits).asFloatBuffer(), 0);
+        } else {
+            head(s.normed, batch, new FloatPointer(logits.data().addressPointer()));
+        }
         StepProfile.add(Section.LM_HEAD, t);
         StepProfile.step();
     }

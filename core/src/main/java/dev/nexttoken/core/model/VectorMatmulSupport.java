@@ -1,0 +1,82 @@
+package dev.nexttoken.core.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Whether {@link VectorMatmul} can run in this JVM, and the byte views it reads weights through.
+ *
+ * <p>This class does not touch the incubating Vector API itself, so it is safe to load anywhere:
+ * callers ask {@link #isAvailable()} first and use {@link VectorMatmul} only when it says yes,
+ * falling back to OpenBLAS otherwise. The kernels are available when
+ * <ul>
+ * <li>the module {@code jdk.incubator.vector} is in the boot layer (the JVM was started with
+ * {@code --add-modules jdk.incubator.vector});</li>
+ * <li>{@code FloatVector.fromByteBuffer} exists (Java 16 to 18; Java 19+ replaced it with
+ * {@code fromMemorySegment}, so there the caller keeps OpenBLAS);</li>
+ * <li>vectors hold at least 8 floats (AVX2 or wider; narrower ones leave OpenBLAS faster);</li>
+ * <li>the system property {@code nexttoken.vector} is not {@code false} (a switch for comparisons).</li>
+ * </ul>
+ */
+final class VectorMatmulSupport {
+
+    /** The module the kernels need. */
+    static final String MODULE = "jdk.incubator.vector";
+    /** Set to {@code false} to turn the kernels off. */
+    static final String PROPERTY = "nexttoken.vector";
+
+    private static final boolean AVAILABLE = check();
+
+    private VectorMatmulSupport() {
+    }
+
+    /** Whether {@link VectorMatmul} may be used; decided once per JVM. */
+    static boolean isAvailable() {
+        return AVAILABLE;
+    }
+
+    private static boolean check() {
+        if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim())) {
+            return false;
+        }
+        if (ModuleLayer.boot().findModule(MODULE).isEmpty()) {
+            return false;
+        }
+        try {
+            Class<?> floatVector = Class.forName(MODULE + ".FloatVector");
+            Class<?> species = Class.forName(MODULE + ".VectorSpecies");
+            floatVector.getMethod("fromByteBuffer", species, ByteBuffer.class, int.class, ByteOrder.class);
+            return VectorMatmul.lanes() >= 8;                    // loads the kernels only now
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /**
+     * A byte view over a contiguous c-order float array's memory, in native byte order, for the
+     * kernels; no copy (for memory-mapped weights it is the mapping). The array must stay
+     * referenced while the view is used.
+     *
+     * @throws IllegalArgumentException for a view, f-order, another data type, or over 2 GB
+     */
+    static ByteBuffer bytes(INDArray array) {
+        if (array.dataType() != DataType.FLOAT || array.isView() || array.ordering() != 'c'
+                || array.length() != array.data().length()) {
+            throw new IllegalArgumentException("needs a contiguous c-order FLOAT array, not a view: "
+                    + array.shapeInfoToString());
+        }
+        long bytes = array.length() * Float.BYTES;
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("array over 2 GB: " + bytes + " bytes");
+        }
+        ByteBuffer view = array.data().asNio();
+        if (view.capacity() < bytes) {
+            throw new IllegalStateException("the array's byte view covers " + view.capacity() + " of " + bytes
+                    + " bytes");
+        }
+        return view.order(ByteOrder.nativeOrder());
+    }
+}
