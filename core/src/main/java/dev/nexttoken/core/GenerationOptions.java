@@ -287,6 +287,10 @@ public final class GenerationOptions {
         /** Suppress {@code <|endoftext|>} until this many new tokens exist. */
         public Builder minNewTokens(int n) {
             sampling.minNewTokens(n);
+            if (n > 0) {
+                // the sampling options need the id; GPT-2's, which the Generator sets again from its tokenizer
+                sampling.endOfTextId(50256);
+            }
             return this;
         }
 

@@ -166,6 +166,11 @@ public final class Generator implements AutoCloseable {
             System.arraycopy(result.tokenLosses()[0], 0, losses, start, inputs.length);
         }
         double mean = Arrays.stream(losses).average().orElseThrow();
+        if (!Double.isFinite(mean)) {
+            throw new NextTokenException("the loss is " + mean + ": the model's logits hold NaN or infinity, so its"
+                    + " weights are damaged (load them with Gpt2Weights.LoadOptions.withCheckFinite(true) to find the"
+                    + " tensor)");
+        }
         return new ScoreResult(tokens, mean, losses);
     }
 

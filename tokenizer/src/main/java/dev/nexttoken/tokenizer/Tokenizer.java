@@ -79,6 +79,10 @@ public final class Tokenizer {
      * are encoded as ordinary text and 50256 is put between them, as tiktoken does with the token
      * allowed.
      *
+     * <p>{@code decode(encode(text))} equals {@code text} for every valid Unicode string. A Java
+     * string can also hold unpaired surrogates, which are not characters and have no UTF-8 form:
+     * each is encoded as U+FFFD (the replacement character), as tiktoken does.
+     *
      * @param text the text to encode; may be empty
      * @param specialTokens how to treat {@code <|endoftext|>} in the text
      * @return the token ids, empty for empty text
@@ -86,6 +90,7 @@ public final class Tokenizer {
     public int[] encode(String text, SpecialTokens specialTokens) {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(specialTokens, "specialTokens");
+        text = withLoneSurrogatesReplaced(text);
         if (specialTokens == SpecialTokens.AS_TEXT) {
             // jtokkit's encode() throws on special tokens; encodeOrdinary() treats them as text.
             return encoding.encodeOrdinary(text).toArray();
@@ -100,6 +105,29 @@ public final class Tokenizer {
         }
         appendOrdinary(text.substring(start), ids);
         return ids.toArray();
+    }
+
+    /**
+     * The text with every unpaired surrogate replaced by U+FFFD; the same instance when it has
+     * none. (jtokkit's UTF-8 conversion would turn one into {@code '?'}, a real question mark.)
+     */
+    private static String withLoneSurrogatesReplaced(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!Character.isSurrogate(c)) {
+                continue;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;                                                       // a valid pair
+                continue;
+            }
+            if (out == null) {
+                out = new StringBuilder(text);
+            }
+            out.setCharAt(i, '\uFFFD');
+        }
+        return out == null ? text : out.toString();
     }
 
     private void appendOrdinary(String part, IntArrayList ids) {

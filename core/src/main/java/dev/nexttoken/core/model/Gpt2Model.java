@@ -20,7 +20,8 @@ public final class Gpt2Model implements AutoCloseable {
     private final Gpt2Weights weights;
     private final Gpt2Config config;
     private final ComputePath path;
-    private final ForwardPass pass;
+    /** The compute path over the weights; null once closed, so nothing can read released weights. */
+    private volatile ForwardPass pass;
 
     /** Wraps loaded weights, computing on the fastest path the backend offers; the model owns and closes them. */
     public Gpt2Model(Gpt2Weights weights) {
@@ -82,8 +83,9 @@ public final class Gpt2Model implements AutoCloseable {
      *         until the next forward on the same cache
      */
     public INDArray forward(int[][] ids, KvCache cache) {
+        ForwardPass open = openPass();
         checkIds(ids, cache);
-        return pass.lastLogits(ids, cache);                              // [B, V]
+        return open.lastLogits(ids, cache);                              // [B, V]
     }
 
     /**
@@ -94,9 +96,10 @@ public final class Gpt2Model implements AutoCloseable {
      * @return logits {@code [B*T, vocab]}; row {@code b*T + t} predicts the token after {@code ids[b][t]}
      */
     public INDArray forwardAllPositions(int[][] ids) {
+        ForwardPass open = openPass();
         try (KvCache cache = new KvCache(config, ids.length, Math.max(1, ids[0].length))) {
             checkIds(ids, cache);
-            return pass.allLogits(ids, cache);                           // [B*T, V]
+            return open.allLogits(ids, cache);                           // [B*T, V]
         }
     }
 
@@ -184,9 +187,22 @@ public final class Gpt2Model implements AutoCloseable {
         }
     }
 
-    /** Releases the weights. */
+    private ForwardPass openPass() {
+        ForwardPass open = pass;
+        if (open == null) {
+            throw new IllegalStateException("this model is closed");
+        }
+        return open;
+    }
+
+    /**
+     * Releases the weights: this model drops every reference to them (the CPU path's pointers
+     * included), so their memory is freed once no one else holds them. Later calls throw
+     * {@link IllegalStateException}; calls still running must have ended.
+     */
     @Override
     public void close() {
+        pass = null;
         weights.close();
     }
 }

@@ -402,6 +402,12 @@ public final class Gpt2Weights implements AutoCloseable {
 
     private static Map<String, INDArray> readTensors(Gpt2Config config, SafetensorsFile file, LoadOptions options) {
         String where = file.path() + ": ";
+        if (config.nLayer() > file.names().size()) {
+            // say so before listing 12 expected names per block: n_layer may be in the billions
+            throw new ModelLoadException(where + "config.json has n_layer=" + config.nLayer() + ", but the file holds only "
+                    + file.names().size() + " tensors, not even one per block: the configuration does not belong to"
+                    + " these weights");
+        }
         Map<String, Expected> expected = new LinkedHashMap<>();
         for (Expected e : expectedTensors(config)) {
             expected.put(e.name(), e);

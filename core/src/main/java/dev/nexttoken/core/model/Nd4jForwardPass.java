@@ -12,6 +12,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * The forward pass as plain Nd4j operations: readable, and it runs on every backend (CPU and
  * CUDA). Activations are {@code [B*T, C]}: the rows of sequence {@code b} are {@code b*T … b*T+T-1}.
+ *
+ * <p>Every intermediate array is closed as soon as it is used: Nd4j memory lives off the Java heap,
+ * where the garbage collector, run by heap pressure alone, would leave the activations of every
+ * step (megabytes per layer in a long prefill) until its next collection. Nd4j's own per-operation
+ * bookkeeping (views, shape descriptors, about 1–3 KB per operation) is still freed only by the
+ * collector, so on this path resident memory rises and falls with the Java heap's collections:
+ * a small {@code -Xmx} keeps it bounded.
  */
 final class Nd4jForwardPass implements ForwardPass {
 
@@ -27,12 +34,20 @@ final class Nd4jForwardPass implements ForwardPass {
     public INDArray lastLogits(int[][] ids, KvCache cache) {
         INDArray x = hiddenStates(ids, cache);                          // [B*T, C]
         INDArray last = lastPositions(x, ids.length, ids[0].length);    // [B, C]
-        return cache.keepLogits(lmHead(last));                          // [B, V]
+        INDArray logits = lmHead(last);                                  // [B, V]
+        if (last != x) {
+            last.close();
+        }
+        x.close();
+        return cache.keepLogits(logits);
     }
 
     @Override
     public INDArray allLogits(int[][] ids, KvCache cache) {
-        return lmHead(hiddenStates(ids, cache));                         // [B*T, V]
+        INDArray x = hiddenStates(ids, cache);                          // [B*T, C]
+        INDArray logits = lmHead(x);                                     // [B*T, V]
+        x.close();
+        return logits;
     }
 
     /** The final-LayerNorm output of every new position: {@code [B*T, C]}. */
@@ -46,14 +61,31 @@ final class Nd4jForwardPass implements ForwardPass {
             INDArray h = layerNorm(x, w.ln1Gamma(), w.ln1Beta());         // [B*T, C]
             INDArray qkv = linear(h, w.attnW(), w.attnB());              // [B*T, 3C]
             INDArray y = attention(qkv, cache, layer, batch, time, start); // [B*T, C]
-            x.addi(linear(y, w.attnProjW(), w.attnProjB()));
+            addAndClose(x, linear(y, w.attnProjW(), w.attnProjB()));
+            close(h, qkv, y);
             h = layerNorm(x, w.ln2Gamma(), w.ln2Beta());
             INDArray f = linear(h, w.fcW(), w.fcB());                   // [B*T, 4C]
             geluTanh(f);
-            x.addi(linear(f, w.fcProjW(), w.fcProjB()));
+            addAndClose(x, linear(f, w.fcProjW(), w.fcProjB()));
+            close(h, f);
         }
         cache.advance(time);
-        return layerNorm(x, weights.lnFGamma(), weights.lnFBeta());
+        INDArray out = layerNorm(x, weights.lnFGamma(), weights.lnFBeta());
+        x.close();
+        return out;
+    }
+
+    /** {@code x += delta}, then frees {@code delta}. */
+    private static void addAndClose(INDArray x, INDArray delta) {
+        x.addi(delta);
+        delta.close();
+    }
+
+    /** Frees intermediate arrays (never views, never weights or cache buffers). */
+    private static void close(INDArray... arrays) {
+        for (INDArray array : arrays) {
+            array.close();
+        }
     }
 
     /** Token embedding plus position embedding for positions {@code start … start+T-1}. */
@@ -69,7 +101,8 @@ final class Nd4jForwardPass implements ForwardPass {
             }
         }
         INDArray x = Nd4j.pullRows(weights.wte(), 1, flatIds);          // [B*T, C]
-        return x.addi(Nd4j.pullRows(weights.wpe(), 1, positions));
+        addAndClose(x, Nd4j.pullRows(weights.wpe(), 1, positions));
+        return x;
     }
 
     /** Causal multi-head self-attention of the new positions over everything in the cache. */
@@ -95,11 +128,14 @@ final class Nd4jForwardPass implements ForwardPass {
         if (time > 1) {
             INDArray mask = causalMask(time, start);                     // [T, L]
             Nd4j.exec(new BroadcastAddOp(scores, mask, scores, 2, 3));
+            mask.close();
         }
         Nd4j.exec(new SoftMax(scores, scores, 3));
         INDArray y = Nd4j.matmul(scores, values);                        // [B, nh, T, hs]
-        return y.permute(0, 2, 1, 3).dup('c')                            // [B, T, nh, hs]
-                .reshape('c', (long) batch * time, config.nEmbd());       // [B*T, C]
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, (long) batch * time, config.nEmbd()); // [B*T, C]
+        out.reshape('c', batch, time, heads, headSize).assign(y.permute(0, 2, 1, 3));  // [B, T, nh, hs]
+        close(scores, y);
+        return out;
     }
 
     /** Query, key or value ({@code which} = 0, 1, 2) of the fused projection: {@code [B, nh, T, hs]}. */
@@ -144,10 +180,13 @@ final class Nd4jForwardPass implements ForwardPass {
     private INDArray layerNorm(INDArray x, INDArray gamma, INDArray beta) {
         INDArray mean = x.mean(true, 1);                                 // [N, 1]
         INDArray centered = x.subColumnVector(mean);                     // [N, C]
-        INDArray variance = centered.mul(centered).mean(true, 1);        // [N, 1]
+        INDArray squares = centered.mul(centered);                       // [N, C]
+        INDArray variance = squares.mean(true, 1);                       // [N, 1]
         INDArray invStd = Transforms.pow(
-                variance.addi(config.layerNormEpsilon()), -0.5, false);
-        return centered.muliColumnVector(invStd).muliRowVector(gamma).addiRowVector(beta);
+                variance.addi(config.layerNormEpsilon()), -0.5, false);   // in place: variance itself
+        centered.muliColumnVector(invStd).muliRowVector(gamma).addiRowVector(beta);
+        close(mean, squares, variance);
+        return centered;
     }
 
     /** Rows {@code b*T + T-1}: the last new position of every sequence, {@code [B, C]}. */
