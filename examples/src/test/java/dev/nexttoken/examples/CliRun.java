@@ -27,6 +27,8 @@ record CliRun(int exitCode, String out, String err) {
         PrintWriter outWriter = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
         PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
         CommandLine commandLine = NextTokenCli.newCommandLine(outWriter, errWriter);
+        // replaces a registered command of the same name (a test's configured instance of it)
+        commandLine.getCommandSpec().removeSubcommand(new CommandLine(extraCommand).getCommandName());
         commandLine.addSubcommand(extraCommand);
         commandLine.setOut(outWriter); // setOut and setErr reach only the subcommands added before
         commandLine.setErr(errWriter);
