@@ -46,6 +46,7 @@ public final class ModelLoader {
      * @throws dev.nexttoken.core.ModelLoadException if the folder cannot be loaded
      */
     public static Generator load(Path modelDir, PrintWriter err) {
+        Nd4jStartup.start();
         long start = System.nanoTime();
         Generator generator;
         try (LoadProgress progress = LoadProgress.onTerminal(err)) {

@@ -152,6 +152,7 @@ public final class TrainCommand implements Callable<Integer> {
         Dtype weightType = parseDtype();
         PrintWriter err = spec.commandLine().getErr();
         checkShapeOptions();
+        Nd4jStartup.start();
         Gpt2Config config = resume != null ? ConfigJson.read(resume.resolve("config.json")) : newConfig();
         TrainOptions options = options(blockSize != null ? blockSize : config.nPositions());
         if (options.blockSize() > config.nPositions()) {
