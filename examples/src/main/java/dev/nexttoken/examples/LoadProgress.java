@@ -65,7 +65,7 @@ public final class LoadProgress implements Gpt2Weights.ProgressListener, AutoClo
                     .setUnit(" MiB", MIB)
                     .setStyle(ProgressBarStyle.ASCII)
                     .setUpdateIntervalMillis(200)
-                    .setConsumer(consumer = new WriterConsumer(err, terminalWidth()))
+                    .setConsumer(consumer = new WriterConsumer(err, terminalWidth(80, 40, 160)))
                     .build();
         }
         bar.stepTo(bytesLoaded);
@@ -106,13 +106,17 @@ public final class LoadProgress implements Gpt2Weights.ProgressListener, AutoClo
         return System.console() != null;
     }
 
-    /** The terminal's width from {@code COLUMNS} when exported, else 80. */
-    private static int terminalWidth() {
+    /**
+     * The terminal's width from {@code COLUMNS} when exported, kept within {@code [min, max]}.
+     *
+     * @param fallback the width when {@code COLUMNS} is unset or not a number
+     */
+    static int terminalWidth(int fallback, int min, int max) {
         try {
-            int columns = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "80").strip());
-            return Math.max(40, Math.min(columns, 160));
+            int columns = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", String.valueOf(fallback)).strip());
+            return Math.max(min, Math.min(columns, max));
         } catch (NumberFormatException e) {
-            return 80;
+            return fallback;
         }
     }
 

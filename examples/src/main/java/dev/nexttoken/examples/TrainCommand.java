@@ -399,7 +399,7 @@ public final class TrainCommand implements Callable<Integer> {
             this.maxSteps = maxSteps;
             this.reportEvery = Math.max(1, maxSteps / 20);
             if (drawBar) {
-                consumer = new LineConsumer(err, terminalWidth());
+                consumer = new LineConsumer(err, LoadProgress.terminalWidth(100, 60, 200));
                 bar = new ProgressBarBuilder()
                         .setTaskName("train")
                         .setInitialMax(maxSteps)
@@ -471,14 +471,6 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
 
-        private static int terminalWidth() {
-            try {
-                int columns = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "100").strip());
-                return Math.max(60, Math.min(columns, 200));
-            } catch (NumberFormatException e) {
-                return 100;
-            }
-        }
     }
 
     /** Draws the bar on one line of a writer, and prints whole lines above it. */
