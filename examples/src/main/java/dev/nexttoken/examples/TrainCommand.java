@@ -470,7 +470,6 @@ public final class TrainCommand implements Callable<Integer> {
                 consumer.close();
             }
         }
-
     }
 
     /** Draws the bar on one line of a writer, and prints whole lines above it. */
