@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
@@ -29,7 +28,7 @@ public final class LoadProgress implements Gpt2Weights.ProgressListener, AutoClo
     private final boolean enabled;
     private final long minBytes;
     private ProgressBar bar;
-    private WriterConsumer consumer;
+    private TerminalBarConsumer consumer;
 
     /**
      * @param err      where the bar is drawn (the command's standard error)
@@ -65,7 +64,7 @@ public final class LoadProgress implements Gpt2Weights.ProgressListener, AutoClo
                     .setUnit(" MiB", MIB)
                     .setStyle(ProgressBarStyle.ASCII)
                     .setUpdateIntervalMillis(200)
-                    .setConsumer(consumer = new WriterConsumer(err, terminalWidth(80, 40, 160)))
+                    .setConsumer(consumer = new TerminalBarConsumer(err, TerminalBarConsumer.terminalWidth(80, 40, 160)))
                     .build();
         }
         bar.stepTo(bytesLoaded);
@@ -104,54 +103,5 @@ public final class LoadProgress implements Gpt2Weights.ProgressListener, AutoClo
             // not Linux, or not allowed to look: fall back below
         }
         return System.console() != null;
-    }
-
-    /**
-     * The terminal's width from {@code COLUMNS} when exported, kept within {@code [min, max]}.
-     *
-     * @param fallback the width when {@code COLUMNS} is unset or not a number
-     */
-    static int terminalWidth(int fallback, int min, int max) {
-        try {
-            int columns = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", String.valueOf(fallback)).strip());
-            return Math.max(min, Math.min(columns, max));
-        } catch (NumberFormatException e) {
-            return fallback;
-        }
-    }
-
-    /** Draws the bar on one line of a writer, redrawing it after a carriage return. */
-    private static final class WriterConsumer implements ProgressBarConsumer {
-
-        private final PrintWriter out;
-        private final int width;
-        private boolean closed;
-
-        WriterConsumer(PrintWriter out, int width) {
-            this.out = out;
-            this.width = width;
-        }
-
-        @Override
-        public int getMaxRenderedLength() {
-            return width - 1;
-        }
-
-        @Override
-        public synchronized void accept(String rendered) {
-            out.print('\r');
-            out.print(rendered);
-            out.flush();
-        }
-
-        /** Ends the bar's line, once. */
-        @Override
-        public synchronized void close() {
-            if (!closed) {
-                closed = true;
-                out.println();
-                out.flush();
-            }
-        }
     }
 }

@@ -30,7 +30,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -387,7 +386,7 @@ public final class TrainCommand implements Callable<Integer> {
         private final long maxSteps;
         private final long reportEvery;
         private final ProgressBar bar;
-        private final LineConsumer consumer;
+        private final TerminalBarConsumer consumer;
         private double runningLoss = Double.NaN;
         private long tokens;
         private long steps;
@@ -399,7 +398,7 @@ public final class TrainCommand implements Callable<Integer> {
             this.maxSteps = maxSteps;
             this.reportEvery = Math.max(1, maxSteps / 20);
             if (drawBar) {
-                consumer = new LineConsumer(err, LoadProgress.terminalWidth(100, 60, 200));
+                consumer = new TerminalBarConsumer(err, TerminalBarConsumer.terminalWidth(100, 60, 200));
                 bar = new ProgressBarBuilder()
                         .setTaskName("train")
                         .setInitialMax(maxSteps)
@@ -468,53 +467,6 @@ public final class TrainCommand implements Callable<Integer> {
             if (bar != null) {
                 bar.close();
                 consumer.close();
-            }
-        }
-    }
-
-    /** Draws the bar on one line of a writer, and prints whole lines above it. */
-    private static final class LineConsumer implements ProgressBarConsumer {
-
-        private final PrintWriter out;
-        private final int width;
-        private String lastBar = "";
-        private boolean closed;
-
-        LineConsumer(PrintWriter out, int width) {
-            this.out = out;
-            this.width = width;
-        }
-
-        @Override
-        public int getMaxRenderedLength() {
-            return width - 1;
-        }
-
-        @Override
-        public synchronized void accept(String rendered) {
-            lastBar = rendered;
-            out.print('\r');
-            out.print(rendered);
-            out.flush();
-        }
-
-        /** Replaces the bar's line with {@code text}, then redraws the bar below it. */
-        synchronized void printAbove(String text) {
-            out.print('\r');
-            out.print(text);
-            out.print(" ".repeat(Math.max(0, lastBar.length() - text.length())));
-            out.println();
-            out.print(lastBar);
-            out.flush();
-        }
-
-        /** Ends the bar's line, once. */
-        @Override
-        public synchronized void close() {
-            if (!closed) {
-                closed = true;
-                out.println();
-                out.flush();
             }
         }
     }
