@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -18,9 +19,10 @@ import java.util.List;
  * the bias pre-loaded into the output ({@code beta = 1}); for 2–16 rows (a batch decode step)
  * the {@link VectorMatmul} kernels stream each matrix once for all rows instead, when the
  * Vector API module is present ({@code --add-modules jdk.incubator.vector});</li>
- * <li>attention runs per sequence and head as two BLAS calls against the cache;</li>
- * <li>LayerNorm, GELU, softmax and the residual adds are plain Java loops over a few thousand
- * floats, copied in and out of native memory in bulk.</li>
+ * <li>attention runs in Java over the cache's Java arrays ({@link CacheAttention}), per sequence
+ * and head, spread over the cores;</li>
+ * <li>LayerNorm, GELU and the residual adds are Java loops over a few thousand floats, copied in
+ * and out of native memory in bulk.</li>
  * </ul>
  * It computes exactly what {@link Nd4jForwardPass} computes (the tests compare them) and only
  * runs on the CPU backend, where the arrays live in host memory.
@@ -109,14 +111,14 @@ final class CpuForwardPass implements ForwardPass {
         int time = ids[0].length;
         CpuScratch decode = cache.scratch();
         if (decode == null) {
-            decode = new CpuScratch(config, batch, 1, cache.capacity(), batch);
+            decode = new CpuScratch(config, batch, batch);
             cache.scratch(decode);
         }
         if (time == 1) {
             run(ids, cache, decode);
             finalNormAndHead(decode.x, batch, 1, decode, decode.logits);
         } else {
-            try (CpuScratch prefill = new CpuScratch(config, batch * time, time, cache.length() + time, 0)) {
+            try (CpuScratch prefill = new CpuScratch(config, batch * time, 0)) {
                 run(ids, cache, prefill);
                 finalNormAndHead(prefill.x, batch, time, decode, decode.logits);
             }
@@ -128,7 +130,7 @@ final class CpuForwardPass implements ForwardPass {
     public INDArray allLogits(int[][] ids, KvCache cache) {
         int rows = ids.length * ids[0].length;
         INDArray logits = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, rows, vocab);   // [B*T, V]
-        try (CpuScratch all = new CpuScratch(config, rows, ids[0].length, cache.length() + ids[0].length, 0)) {
+        try (CpuScratch all = new CpuScratch(config, rows, 0)) {
             run(ids, cache, all);
             float[] normed = new float[rows * c];
             for (int r = 0; r < rows; r++) {
@@ -146,7 +148,7 @@ final class CpuForwardPass implements ForwardPass {
         int time = ids[0].length;
         int rows = batch * time;
         int start = cache.length();
-        long t = StepProfile.start();
+        long t = StepProfile.start(time == 1);
         embed(ids, start, s.x);
         t = StepProfile.add(Section.EMBED, t);
         // A batch decode step (2-16 rows, one position each): the Vector API kernels stream each
@@ -165,14 +167,15 @@ final class CpuForwardPass implements ForwardPass {
                 s.qkv.get(s.rowsQkv, 0, rows * 3 * c);
             }
             t = StepProfile.add(Section.QKV_MATMUL, t);
-            storeKeysAndValues(s.rowsQkv, cache, l, batch, time, start, s.gather);
+            storeKeysAndValues(s.rowsQkv, cache, l, batch, time, start);
             t = StepProfile.add(Section.KV_STORE, t);
-            attention(cache, l, batch, time, start, s);                                  // -> s.attended [rows, C]
+            CacheAttention.attend(s.rowsQkv, cache.heapKeys(l), cache.heapValues(l), config, batch, time, start,
+                    cache.capacity(), s.rowsC);                                 // [rows, C]
             t = StepProfile.add(Section.ATTENTION, t);
             if (vec) {
-                s.attended.get(s.rowsC, 0, rows * c);
                 VectorMatmul.linear(s.rowsC, 0, rows, c, w.bytes.projW(), c, w.projB, true, s.x, 0);  // x += y·W + b
             } else {
+                s.attended.put(s.rowsC, 0, rows * c);
                 linear(s.attended, rows, c, w.projW, w.projB, c, s.projected);
                 addInto(s.x, s.projected, rows * c, s.rowsC);
             }
@@ -274,94 +277,25 @@ final class CpuForwardPass implements ForwardPass {
         }
     }
 
-    /** Copies the new keys and values from {@code qkv [B*T, 3C]} into the cache, one block per sequence and head. */
-    private void storeKeysAndValues(float[] qkv, KvCache cache, int layer, int batch, int time, int start, float[] gather) {
-        FloatPointer keys = new FloatPointer(cache.keys(layer).data().addressPointer());     // [B, nh, cap, hs]
-        FloatPointer values = new FloatPointer(cache.values(layer).data().addressPointer()); // [B, nh, cap, hs]
+    /**
+     * Copies the new keys and values from {@code qkv [B*T, 3C]} into the cache: keys transposed,
+     * {@code [B, nh, hs, capacity]}, values {@code [B, nh, capacity, hs]} (see {@link CacheAttention}).
+     */
+    private void storeKeysAndValues(float[] qkv, KvCache cache, int layer, int batch, int time, int start) {
+        float[] keysT = cache.heapKeys(layer);
+        float[] values = cache.heapValues(layer);
+        int capacity = cache.capacity();
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
-                long block = (((long) b * heads + h) * cache.capacity() + start) * headSize;
-                gatherHead(qkv, b, time, c + h * headSize, gather);
-                keys.position(block).put(gather, 0, time * headSize);
-                gatherHead(qkv, b, time, 2 * c + h * headSize, gather);
-                values.position(block).put(gather, 0, time * headSize);
+                int block = (b * heads + h) * capacity * headSize;             // [b, h, 0, 0]
+                for (int t = 0; t < time; t++) {
+                    int row = (b * time + t) * 3 * c + h * headSize;
+                    for (int d = 0; d < headSize; d++) {
+                        keysT[block + d * capacity + start + t] = qkv[row + c + d];
+                    }
+                    System.arraycopy(qkv, row + 2 * c, values, block + (start + t) * headSize, headSize);
+                }
             }
-        }
-    }
-
-    /** The {@code hs} columns at {@code column} of sequence {@code b}'s rows of {@code qkv}, as {@code [T, hs]}. */
-    private void gatherHead(float[] qkv, int b, int time, int column, float[] out) {
-        for (int t = 0; t < time; t++) {
-            System.arraycopy(qkv, (b * time + t) * 3 * c + column, out, t * headSize, headSize);
-        }
-    }
-
-    /**
-     * Causal attention of the new positions over the cache, per sequence and head:
-     * {@code scores = q·Kᵀ/√hs}, masked, softmax, {@code y = scores·V}, written into {@code s.attended}.
-     * The BLAS calls run on this thread; the softmax of all heads runs in parallel between them.
-     */
-    private void attention(KvCache cache, int layer, int batch, int time, int start, CpuScratch s) {
-        int seen = start + time;
-        int block = time * seen;                                           // one head's scores [T, L]
-        float scale = (float) (1.0 / Math.sqrt(headSize));
-        FloatPointer keys = new FloatPointer(cache.keys(layer).data().addressPointer());
-        FloatPointer values = new FloatPointer(cache.values(layer).data().addressPointer());
-        int pairs = batch * heads;
-        for (int p = 0; p < pairs; p++) {
-            int b = p / heads;
-            int h = p % heads;
-            FloatPointer k = at(keys, ((long) b * heads + h) * cache.capacity() * headSize);  // [L, hs]
-            FloatPointer q = at(s.qkv, (long) b * time * 3 * c + (long) h * headSize);       // [T, hs], row stride 3C
-            FloatPointer scores = at(s.scores, (long) p * block);                              // [T, L]
-            if (time == 1) {
-                openblas.cblas_sgemv(ROW_MAJOR, NO_TRANS, seen, headSize, scale, k, headSize, q, 1, 0f, scores, 1);
-            } else {
-                openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, time, seen, headSize, scale,
-                        q, 3 * c, k, headSize, 0f, scores, seen);
-            }
-        }
-        s.scores.get(s.scoresHeap, 0, pairs * block);
-        float[] all = s.scoresHeap;
-        ParallelRange.run(pairs * time, 64, (from, to) -> {
-            for (int row = from; row < to; row++) {
-                softmaxCausal(all, row * seen, start + row % time + 1, seen);
-            }
-        });
-        s.scores.put(s.scoresHeap, 0, pairs * block);
-        for (int p = 0; p < pairs; p++) {
-            int b = p / heads;
-            int h = p % heads;
-            FloatPointer v = at(values, ((long) b * heads + h) * cache.capacity() * headSize); // [L, hs]
-            FloatPointer y = at(s.attended, (long) b * time * c + (long) h * headSize);       // [T, hs], row stride C
-            FloatPointer scores = at(s.scores, (long) p * block);
-            if (time == 1) {
-                openblas.cblas_sgemv(ROW_MAJOR, TRANS, seen, headSize, 1f, v, headSize, scores, 1, 0f, y, 1);
-            } else {
-                openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, time, headSize, seen, 1f,
-                        scores, seen, v, headSize, 0f, y, c);
-            }
-        }
-    }
-
-    /** Softmax of {@code row[from … from+visible)}, zero for the masked {@code [visible, width)}. */
-    private static void softmaxCausal(float[] row, int from, int visible, int width) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < visible; j++) {
-            max = Math.max(max, row[from + j]);
-        }
-        double sum = 0;
-        for (int j = 0; j < visible; j++) {
-            float e = (float) Math.exp(row[from + j] - max);
-            row[from + j] = e;
-            sum += e;
-        }
-        float inv = (float) (1 / sum);
-        for (int j = 0; j < visible; j++) {
-            row[from + j] *= inv;
-        }
-        for (int j = visible; j < width; j++) {
-            row[from + j] = 0f;
         }
     }
 
@@ -371,7 +305,7 @@ final class CpuForwardPass implements ForwardPass {
             layerNorm(x, (b * time + time - 1) * c, lnFGamma, lnFBeta, s.rowsC, b * c);
         }
         s.normed.put(s.rowsC, 0, batch * c);
-        long t = StepProfile.start();
+        long t = StepProfile.start(time == 1);
         if (vectors && batch > 1 && batch <= VectorMatmul.MAX_ROWS) {
             VectorMatmul.lmHead(s.rowsC, 0, batch, c, wteBytes, vocab,
                     VectorMatmulSupport.bytes(logits).asFloatBuffer(), 0);
@@ -379,7 +313,7 @@ final class CpuForwardPass implements ForwardPass {
             head(s.normed, batch, new FloatPointer(logits.data().addressPointer()));
         }
         StepProfile.add(Section.LM_HEAD, t);
-        StepProfile.step();
+        StepProfile.step(time == 1);
     }
 
     /** {@code logits [rows, V] = x [rows, C] · wteᵀ}, reading {@code wte} in place (no transposed copy). */

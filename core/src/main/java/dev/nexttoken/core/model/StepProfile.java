@@ -5,9 +5,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Where the time of the CPU fast path goes, per section, when the system property
- * {@code nexttoken.profile} is {@code true} (printed to stderr at exit). Off by default: then
- * each probe is one static boolean check.
+ * Where the time of the CPU fast path's decode steps goes, per section, when the system
+ * property {@code nexttoken.profile} is {@code true} (printed to stderr at exit). Only decode
+ * steps (one new position per sequence) are counted: a prompt's pass would swamp them. Off by
+ * default: then each probe is one static boolean check.
  */
 final class StepProfile {
 
@@ -30,13 +31,14 @@ final class StepProfile {
     private StepProfile() {
     }
 
-    static long start() {
-        return ENABLED ? System.nanoTime() : 0;
+    /** The start of a measured stretch, or 0 (nothing is recorded) when off or not a decode step. */
+    static long start(boolean decodeStep) {
+        return ENABLED && decodeStep ? System.nanoTime() : 0;
     }
 
-    /** Adds the time since {@code start} to {@code section}; returns now, to chain sections. */
+    /** Adds the time since {@code start} to {@code section}; returns now, to chain sections (0 stays 0). */
     static long add(Section section, long start) {
-        if (!ENABLED) {
+        if (!ENABLED || start == 0) {
             return 0;
         }
         long now = System.nanoTime();
@@ -44,8 +46,8 @@ final class StepProfile {
         return now;
     }
 
-    static void step() {
-        if (ENABLED) {
+    static void step(boolean decodeStep) {
+        if (ENABLED && decodeStep) {
             STEPS.increment();
         }
     }
@@ -53,7 +55,7 @@ final class StepProfile {
     private static void print() {
         long steps = Math.max(1, STEPS.sum());
         long total = NANOS.values().stream().mapToLong(LongAdder::sum).sum();
-        System.err.printf("nexttoken profile: %d forward passes, %.3f ms each%n", steps, total / 1e6 / steps);
+        System.err.printf("nexttoken profile: %d decode steps, %.3f ms each%n", steps, total / 1e6 / steps);
         for (Section s : Section.values()) {
             long n = NANOS.get(s).sum();
             System.err.printf("  %-15s %8.3f ms  %5.1f %%%n", s, n / 1e6 / steps, 100.0 * n / Math.max(1, total));

@@ -1,0 +1,146 @@
+package dev.nexttoken.core.model;
+
+import java.util.Arrays;
+
+/**
+ * Causal self-attention of the new positions over the KV cache, for the CPU path: per sequence
+ * and head, {@code softmax(q·Kᵀ/√hs) · V} over every cached position up to the query's own.
+ *
+ * <p>Everything lives in Java arrays ({@link KvCache#heapKeys}, {@link KvCache#heapValues}),
+ * with the keys stored transposed, {@code [B, nh, hs, capacity]}: then both products are
+ * {@code y += a·x} loops over contiguous memory ({@link VectorAxpy} when the Vector API is
+ * there, a plain loop otherwise), with the same rounding either way and in every JIT tier. One
+ * (sequence, head) pair is a few such loops with no calls out. As BLAS calls this was two tiny
+ * products per pair, 24 calls per layer for GPT-2 small, each paying a call and, past ~150
+ * cached positions, OpenBLAS's hand-off to its other thread; at 900 positions that cost more
+ * than the weight products.
+ */
+final class CacheAttention {
+
+    /**
+     * Below this many multiply-adds (~1 ms of work) the pairs run on the calling thread: handing
+     * work to another thread and back cost 0.1–0.3 ms per call on the 2-core VMs measured, more
+     * than a decode step's attention of one sequence takes alone.
+     */
+    private static final long PARALLEL_WORK = 300_000;
+    /**
+     * The key rows are read in whole blocks of this many positions (past {@code seen} into the
+     * row's unused capacity, or the next row: finite numbers whose scores are never used), so
+     * the vector loop has no scalar tail. {@link KvCache} pads its key arrays by as much.
+     */
+    static final int KEY_BLOCK = 16;
+
+    private static final boolean VECTORS = VectorMatmulSupport.isAvailable();
+
+    /** Each thread's row of attention weights, grown to the longest context seen. */
+    private static final ThreadLocal<float[]> WEIGHTS = ThreadLocal.withInitial(() -> new float[1024]);
+
+    private CacheAttention() {
+    }
+
+    /**
+     * Attends the {@code time} new positions of every sequence, which follow {@code start} cached
+     * ones (their own keys and values are already in the cache).
+     *
+     * @param qkv      the projections {@code [B*T, 3C]}: query of head h for row r at {@code r*3C + h*hs}
+     * @param keys     the layer's keys, transposed: {@code [B, nh, hs, capacity]}, plus
+     *                 {@link #KEY_BLOCK} floats of padding
+     * @param values   the layer's values {@code [B, nh, capacity, hs]}
+     * @param shape    model shape ({@code nh}, {@code hs})
+     * @param batch    sequences {@code B}
+     * @param time     new positions per sequence {@code T}
+     * @param start    cached positions before them
+     * @param capacity positions per sequence in the cache
+     * @param out      the result {@code [B*T, C]}
+     */
+    static void attend(float[] qkv, float[] keys, float[] values, Gpt2Config shape, int batch, int time, int start,
+                       int capacity, float[] out) {
+        int heads = shape.nHead();
+        int headSize = shape.headSize();
+        long work = (long) batch * heads * time * (start + time) * headSize;        // multiply-adds for q·K
+        int minChunk = work < PARALLEL_WORK ? batch * heads : 1;
+        ParallelRange.run(batch * heads, minChunk, (from, to) -> {
+            float[] weights = weightsRow(roundUp(start + time));
+            for (int pair = from; pair < to; pair++) {
+                int b = pair / heads;
+                int h = pair % heads;
+                int block = pair * capacity * headSize;                    // [b, h, 0, 0] of either cache
+                for (int t = 0; t < time; t++) {
+                    int row = b * time + t;
+                    int q = row * 3 * heads * headSize + h * headSize;
+                    int o = row * heads * headSize + h * headSize;
+                    int seen = start + t + 1;                              // causal: up to itself
+                    scores(qkv, q, keys, block, headSize, capacity, seen, weights);
+                    softmax(weights, seen);
+                    weightedValues(weights, values, block, headSize, seen, out, o);
+                }
+            }
+        });
+    }
+
+    private static int roundUp(int seen) {
+        return (seen + KEY_BLOCK - 1) / KEY_BLOCK * KEY_BLOCK;
+    }
+
+    private static float[] weightsRow(int seen) {
+        float[] row = WEIGHTS.get();
+        if (row.length < seen) {
+            row = new float[seen];
+            WEIGHTS.set(row);
+        }
+        return row;
+    }
+
+    /** {@code scores[j] = q · K[j] / √hs} for {@code j < seen}, one row of {@code Kᵀ [hs, capacity]} at a time. */
+    private static void scores(float[] qkv, int q, float[] keysT, int block, int headSize, int capacity, int seen,
+                               float[] scores) {
+        float scale = (float) (1.0 / Math.sqrt(headSize));
+        int width = roundUp(seen);                                          // whole blocks, no tail
+        Arrays.fill(scores, 0, width, 0f);
+        for (int d = 0; d < headSize; d++) {
+            float qd = qkv[q + d] * scale;
+            int row = block + d * capacity;
+            axpy(qd, keysT, row, scores, 0, width);
+        }
+    }
+
+    /** {@code out[o … o+hs) = Σ_j w[j] · V[j]}, one cached row at a time. */
+    private static void weightedValues(float[] w, float[] values, int block, int headSize, int seen,
+                                       float[] out, int o) {
+        Arrays.fill(out, o, o + headSize, 0f);
+        for (int j = 0; j < seen; j++) {
+            float p = w[j];
+            int row = block + j * headSize;
+            axpy(p, values, row, out, o, headSize);
+        }
+    }
+
+    /** {@code y[yOff + i] += a · x[xOff + i]} for {@code i < n}: vector-wide when the Vector API is there. */
+    private static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        if (VECTORS) {
+            VectorAxpy.axpy(a, x, xOff, y, yOff, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] = Math.fma(a, x[xOff + i], y[yOff + i]);
+        }
+    }
+
+    /** Softmax of {@code w[0 … seen)} in place, shifted by the maximum for stability. */
+    static void softmax(float[] w, int seen) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < seen; j++) {
+            max = Math.max(max, w[j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < seen; j++) {
+            float e = (float) Math.exp(w[j] - max);
+            w[j] = e;
+            sum += e;
+        }
+        float inv = (float) (1 / sum);
+        for (int j = 0; j < seen; j++) {
+            w[j] *= inv;
+        }
+    }
+}
