@@ -1,5 +1,6 @@
 package dev.nexttoken.core;
 
+import dev.nexttoken.core.model.ComputePath;
 import dev.nexttoken.core.model.Gpt2Model;
 import dev.nexttoken.core.model.Gpt2Weights;
 import dev.nexttoken.core.model.KvCache;
@@ -179,7 +180,8 @@ public final class Generator implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         int[] prompt = promptOrStart(promptTokens);
         MemoryBudget.check(model.config(), options.numSamples(),
-                (int) Math.min(model.config().nPositions(), (long) prompt.length + options.maxNewTokens()));
+                (int) Math.min(model.config().nPositions(), (long) prompt.length + options.maxNewTokens()),
+                model.computePath() == ComputePath.CPU_BLAS);
         return new GenerationRun(model, tokenizer, prompt, options, listener);
     }
 

@@ -21,7 +21,11 @@ final class MemoryBudget {
         return samples * (cache + logits + activations);
     }
 
-    static void check(Gpt2Config config, int samples, int capacity) {
+    /**
+     * @param cacheOnHeap whether the KV cache goes on the Java heap (the CPU path): then it must
+     *                    also fit in what the heap can still grow to ({@code -Xmx})
+     */
+    static void check(Gpt2Config config, int samples, int capacity, boolean cacheOnHeap) {
         long need = estimate(config, samples, capacity);
         long limit = physicalMemory() / 2;
         if (need > limit) {
@@ -29,6 +33,17 @@ final class MemoryBudget {
                     "%d samples of up to %d positions need about %d MB of buffers, more than half of this "
                             + "machine's memory (%d MB): ask for fewer samples or fewer tokens",
                     samples, capacity, need >> 20, (limit * 2) >> 20));
+        }
+        if (cacheOnHeap) {
+            Runtime runtime = Runtime.getRuntime();
+            long cache = 2L * config.nLayer() * capacity * config.nEmbd() * Float.BYTES * samples;
+            long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+            if (cache > free) {
+                throw new NextTokenException(String.format(
+                        "%d samples of up to %d positions need a %d MB KV cache on the Java heap, which has %d MB"
+                                + " left of its %d MB maximum: raise -Xmx, or ask for fewer samples or fewer tokens",
+                        samples, capacity, cache >> 20, free >> 20, runtime.maxMemory() >> 20));
+            }
         }
     }
 

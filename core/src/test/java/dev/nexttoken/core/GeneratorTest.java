@@ -235,8 +235,13 @@ class GeneratorTest {
         var outside = assertThrows(IllegalArgumentException.class, () -> gen.generate(new int[] {1, 60000}, options, null));
         assertTrue(outside.getMessage().contains("60000"), outside.getMessage());
         var huge = assertThrows(NextTokenException.class,
-                () -> MemoryBudget.check(dev.nexttoken.core.model.Gpt2Config.preset("gpt2-xl"), 4096, 1024));
+                () -> MemoryBudget.check(dev.nexttoken.core.model.Gpt2Config.preset("gpt2-xl"), 4096, 1024, false));
         assertTrue(huge.getMessage().contains("4096 samples"), huge.getMessage());
+        long heapSamples = Runtime.getRuntime().maxMemory() / (2L * 12 * 1024 * 768 * 4) + 1;   // GPT-2 small: 75 MB each
+        var heap = assertThrows(NextTokenException.class, () -> MemoryBudget.check(
+                dev.nexttoken.core.model.Gpt2Config.preset("gpt2"), (int) heapSamples, 1024, true));
+        assertTrue(heap.getMessage().contains("-Xmx"), heap.getMessage());
+        MemoryBudget.check(dev.nexttoken.core.model.Gpt2Config.preset("gpt2"), 1, 1024, true);
         GenerationResult many = gen.generate("x", GenerationOptions.builder().maxNewTokens(3).numSamples(64).build());
         assertEquals(64, many.samples().size());
         assertThrows(IllegalArgumentException.class, () -> GenerationOptions.builder().maxNewTokens(-1));

@@ -15,10 +15,10 @@ import java.util.List;
  * matrix–matrix route for one-row products (which repacks the weights at ~13 GB/s) dominate a
  * decode step, so this pass calls OpenBLAS directly on the arrays' memory:
  * <ul>
- * <li>every weight product is one {@code sgemv} (one row) or {@code sgemm} (many rows), with
- * the bias pre-loaded into the output ({@code beta = 1}); for 2–16 rows (a batch decode step)
- * the {@link VectorMatmul} kernels stream each matrix once for all rows instead, when the
- * Vector API module is present ({@code --add-modules jdk.incubator.vector});</li>
+ * <li>every weight product of one row is one {@code sgemv}, with the bias pre-loaded into the
+ * output ({@code beta = 1}); products of several rows run on the Java Vector API kernels
+ * ({@link VectorMatmul}, {@link VectorGemm}) when the module is present
+ * ({@code --add-modules jdk.incubator.vector}), else on {@code sgemm} (see {@link #kernel});</li>
  * <li>attention runs in Java over the cache's Java arrays ({@link CacheAttention}), per sequence
  * and head, spread over the cores;</li>
  * <li>LayerNorm, GELU and the residual adds are Java loops over a few thousand floats, copied in
@@ -32,6 +32,8 @@ final class CpuForwardPass implements ForwardPass {
     private static final int ROW_MAJOR = openblas.CblasRowMajor;
     private static final int NO_TRANS = openblas.CblasNoTrans;
     private static final int TRANS = openblas.CblasTrans;
+    /** Positions per block when a prompt's keys are transposed into the cache (16 rows of 64 floats fit L1). */
+    private static final int STORE_BLOCK = 16;
 
     private final Gpt2Config config;
     private final int c;
@@ -44,7 +46,7 @@ final class CpuForwardPass implements ForwardPass {
     private final Layer[] layers;
     private final float[] lnFGamma;
     private final float[] lnFBeta;
-    /** Whether batches of 2…{@link VectorMatmul#MAX_ROWS} rows use the Vector API kernels. */
+    /** Whether the Vector API kernels may run (see {@link #kernel}). */
     private final boolean vectors;
     private final ByteBuffer wteBytes;
 
@@ -136,8 +138,8 @@ final class CpuForwardPass implements ForwardPass {
             for (int r = 0; r < rows; r++) {
                 layerNorm(all.x, r * c, lnFGamma, lnFBeta, normed, r * c);
             }
-            all.normed.put(normed, 0, rows * c);
-            head(all.normed, rows, new FloatPointer(logits.data().addressPointer()));
+            all.blas().normed.put(normed, 0, rows * c);
+            head(all.blas().normed, rows, new FloatPointer(logits.data().addressPointer()));
         }
         return logits;
     }
@@ -151,57 +153,91 @@ final class CpuForwardPass implements ForwardPass {
         long t = StepProfile.start(time == 1);
         embed(ids, start, s.x);
         t = StepProfile.add(Section.EMBED, t);
-        // A batch decode step (2-16 rows, one position each): the Vector API kernels stream each
-        // weight matrix once for all rows, where OpenBLAS's sgemm repacks it (~2-4x slower here).
-        // Prompts stay on sgemm, which is faster there (measured: 16-token prefill 3.6x).
-        boolean vec = vectors && time == 1 && rows > 1 && rows <= VectorMatmul.MAX_ROWS;
+        Kernel kernel = kernel(rows, time);
+        boolean java = kernel != Kernel.BLAS;
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
-            normRows(s.x, rows, w.ln1Gamma, w.ln1Beta, s);                               // s.rowsC, s.normed
+            normRows(s.x, rows, w.ln1Gamma, w.ln1Beta, s, !java);                        // s.rowsC (and s.blas().normed)
             t = StepProfile.add(Section.LAYER_NORM, t);
-            if (vec) {
-                VectorMatmul.linear(s.rowsC, 0, rows, c, w.bytes.attnW(), 3 * c, w.attnB, false, s.rowsQkv, 0);
-                s.qkv.put(s.rowsQkv, 0, rows * 3 * c);                                   // [rows, 3C]
+            if (java) {
+                kernel.linear(s.rowsC, rows, c, w.bytes.attnW(), 3 * c, w.attnB, false, s.rowsQkv); // [rows, 3C]
             } else {
-                linear(s.normed, rows, c, w.attnW, w.attnB, 3 * c, s.qkv);              // [rows, 3C]
-                s.qkv.get(s.rowsQkv, 0, rows * 3 * c);
+                linear(s.blas().normed, rows, c, w.attnW, w.attnB, 3 * c, s.blas().qkv);              // [rows, 3C]
+                s.blas().qkv.get(s.rowsQkv, 0, rows * 3 * c);
             }
             t = StepProfile.add(Section.QKV_MATMUL, t);
             storeKeysAndValues(s.rowsQkv, cache, l, batch, time, start);
             t = StepProfile.add(Section.KV_STORE, t);
             CacheAttention.attend(s.rowsQkv, cache.heapKeys(l), cache.heapValues(l), config, batch, time, start,
-                    cache.capacity(), s.rowsC);                                 // [rows, C]
+                    cache.capacity(), s.rowsC);                                          // [rows, C]
             t = StepProfile.add(Section.ATTENTION, t);
-            if (vec) {
-                VectorMatmul.linear(s.rowsC, 0, rows, c, w.bytes.projW(), c, w.projB, true, s.x, 0);  // x += y·W + b
+            if (java) {
+                kernel.linear(s.rowsC, rows, c, w.bytes.projW(), c, w.projB, true, s.x);   // x += y·W + b
             } else {
-                s.attended.put(s.rowsC, 0, rows * c);
-                linear(s.attended, rows, c, w.projW, w.projB, c, s.projected);
-                addInto(s.x, s.projected, rows * c, s.rowsC);
+                s.blas().attended.put(s.rowsC, 0, rows * c);
+                linear(s.blas().attended, rows, c, w.projW, w.projB, c, s.blas().projected);
+                addInto(s.x, s.blas().projected, rows * c, s.rowsC);
             }
             t = StepProfile.add(Section.PROJ_MATMUL, t);
-            normRows(s.x, rows, w.ln2Gamma, w.ln2Beta, s);
+            normRows(s.x, rows, w.ln2Gamma, w.ln2Beta, s, !java);
             t = StepProfile.add(Section.LAYER_NORM, t);
-            if (vec) {
-                VectorMatmul.linear(s.rowsC, 0, rows, c, w.bytes.fcW(), 4 * c, w.fcB, false, s.rows4C, 0); // [rows, 4C]
+            if (java) {
+                kernel.linear(s.rowsC, rows, c, w.bytes.fcW(), 4 * c, w.fcB, false, s.rows4C);   // [rows, 4C]
             } else {
-                linear(s.normed, rows, c, w.fcW, w.fcB, 4 * c, s.hidden);                // [rows, 4C]
-                s.hidden.get(s.rows4C, 0, rows * 4 * c);
+                linear(s.blas().normed, rows, c, w.fcW, w.fcB, 4 * c, s.blas().hidden);                // [rows, 4C]
+                s.blas().hidden.get(s.rows4C, 0, rows * 4 * c);
             }
             t = StepProfile.add(Section.FC_MATMUL, t);
             float[] activations = s.rows4C;
-            ParallelRange.run(rows * 4 * c, 16_384, (from, to) -> geluTanh(activations, from, to));
+            ParallelRange.run(rows * 4 * c, 16_384, (from, to) -> FastTanh.gelu(activations, from, to));
             t = StepProfile.add(Section.GELU, t);
-            if (vec) {
-                VectorMatmul.linear(s.rows4C, 0, rows, 4 * c, w.bytes.fcProjW(), c, w.fcProjB, true, s.x, 0);
+            if (java) {
+                kernel.linear(s.rows4C, rows, 4 * c, w.bytes.fcProjW(), c, w.fcProjB, true, s.x);
             } else {
-                s.hidden.put(s.rows4C, 0, rows * 4 * c);
-                linear(s.hidden, rows, 4 * c, w.fcProjW, w.fcProjB, c, s.projected);
-                addInto(s.x, s.projected, rows * c, s.rowsC);
+                s.blas().hidden.put(s.rows4C, 0, rows * 4 * c);
+                linear(s.blas().hidden, rows, 4 * c, w.fcProjW, w.fcProjB, c, s.blas().projected);
+                addInto(s.x, s.blas().projected, rows * c, s.rowsC);
             }
             t = StepProfile.add(Section.FC_PROJ_MATMUL, t);
         }
         cache.advance(time);
+    }
+
+    /**
+     * Which code computes the weight products of a pass of {@code rows} positions, {@code time}
+     * per sequence. Measured here (AMD Zen 5, 2 cores; OpenBLAS runs its AVX2 kernels):
+     * <ul>
+     * <li>one row: OpenBLAS's {@code sgemv} streams the matrix at ~30 GB/s, ahead of the Java
+     * kernels (~21 GB/s, their off-heap loads cost extra instructions on Java 17);</li>
+     * <li>a batch decode step of 2–7 rows: {@link VectorMatmul}, which reads each weight once for
+     * all rows, where {@code sgemm} repacks the matrix (2–4× slower);</li>
+     * <li>8 rows and more: {@link VectorGemm}, the packed GEMM, 1.1–1.5× {@link VectorMatmul} at 8
+     * decode rows and 1.5–1.8× {@code sgemm} on a 512-token prompt with AVX-512; with AVX2
+     * (8-float vectors) prompts stay on {@code sgemm}, which was 1.05–1.1× faster there.</li>
+     * </ul>
+     */
+    private Kernel kernel(int rows, int time) {
+        if (!vectors || rows == 1) {
+            return Kernel.BLAS;
+        }
+        if (rows < 8) {
+            return time == 1 ? Kernel.VECTOR_MATMUL : Kernel.BLAS;
+        }
+        return time == 1 || VectorMatmul.lanes() >= 16 ? Kernel.VECTOR_GEMM : Kernel.BLAS;
+    }
+
+    /** The code that computes a pass's weight products; the Java ones share one signature. */
+    private enum Kernel {
+        BLAS, VECTOR_MATMUL, VECTOR_GEMM;
+
+        /** {@code y[rows, n] (+)= x[rows, k] · W + b} with {@link VectorMatmul} or {@link VectorGemm}. */
+        void linear(float[] x, int rows, int k, ByteBuffer w, int n, float[] bias, boolean accumulate, float[] y) {
+            if (this == VECTOR_GEMM) {
+                VectorGemm.linear(x, 0, rows, k, w, n, bias, accumulate, y, 0);
+            } else {
+                VectorMatmul.linear(x, 0, rows, k, w, n, bias, accumulate, y, 0);
+            }
+        }
     }
 
     /** {@code x[b*T+t] = wte[ids[b][t]] + wpe[start+t]}. */
@@ -220,12 +256,14 @@ final class CpuForwardPass implements ForwardPass {
         }
     }
 
-    /** LayerNorm of every row of the residual stream into the native {@code s.normed}. */
-    private void normRows(float[] x, int rows, float[] gamma, float[] beta, CpuScratch s) {
+    /** LayerNorm of every row of the residual stream into {@code s.rowsC}, and into the native {@code s.blas().normed} for BLAS. */
+    private void normRows(float[] x, int rows, float[] gamma, float[] beta, CpuScratch s, boolean forBlas) {
         for (int r = 0; r < rows; r++) {
             layerNorm(x, r * c, gamma, beta, s.rowsC, r * c);
         }
-        s.normed.put(s.rowsC, 0, rows * c);
+        if (forBlas) {
+            s.blas().normed.put(s.rowsC, 0, rows * c);
+        }
     }
 
     /** {@code out = (x - mean) / sqrt(var + eps) * gamma + beta} over one row, variance biased. */
@@ -243,17 +281,6 @@ final class CpuForwardPass implements ForwardPass {
         float invStd = (float) (1.0 / Math.sqrt(squares / c + epsilon));
         for (int i = 0; i < c; i++) {
             out[to + i] = (x[from + i] - mean) * invStd * gamma[i] + beta[i];
-        }
-    }
-
-    /** GPT-2's GELU, tanh approximation, in place; {@code tanh(u) = 1 - 2 / (e^{2u} + 1)}. */
-    private static void geluTanh(float[] v, int from, int to) {
-        final double k = Math.sqrt(2 / Math.PI);
-        for (int i = from; i < to; i++) {
-            double x = v[i];
-            double u = k * (x + 0.044715 * x * x * x);
-            double tanh = 1 - 2 / (Math.exp(2 * u) + 1);
-            v[i] = (float) (0.5 * x * (1 + tanh));
         }
     }
 
@@ -288,11 +315,18 @@ final class CpuForwardPass implements ForwardPass {
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
                 int block = (b * heads + h) * capacity * headSize;             // [b, h, 0, 0]
+                // Keys in blocks of positions: each key row is read once, each Kᵀ row written in runs.
+                for (int t0 = 0; t0 < time; t0 += STORE_BLOCK) {
+                    int t1 = Math.min(time, t0 + STORE_BLOCK);
+                    for (int d = 0; d < headSize; d++) {
+                        int to = block + d * capacity + start;
+                        for (int t = t0; t < t1; t++) {
+                            keysT[to + t] = qkv[(b * time + t) * 3 * c + c + h * headSize + d];
+                        }
+                    }
+                }
                 for (int t = 0; t < time; t++) {
                     int row = (b * time + t) * 3 * c + h * headSize;
-                    for (int d = 0; d < headSize; d++) {
-                        keysT[block + d * capacity + start + t] = qkv[row + c + d];
-                    }
                     System.arraycopy(qkv, row + 2 * c, values, block + (start + t) * headSize, headSize);
                 }
             }
@@ -304,13 +338,13 @@ final class CpuForwardPass implements ForwardPass {
         for (int b = 0; b < batch; b++) {
             layerNorm(x, (b * time + time - 1) * c, lnFGamma, lnFBeta, s.rowsC, b * c);
         }
-        s.normed.put(s.rowsC, 0, batch * c);
+        s.blas().normed.put(s.rowsC, 0, batch * c);
         long t = StepProfile.start(time == 1);
         if (vectors && batch > 1 && batch <= VectorMatmul.MAX_ROWS) {
             VectorMatmul.lmHead(s.rowsC, 0, batch, c, wteBytes, vocab,
                     VectorMatmulSupport.bytes(logits).asFloatBuffer(), 0);
         } else {
-            head(s.normed, batch, new FloatPointer(logits.data().addressPointer()));
+            head(s.blas().normed, batch, new FloatPointer(logits.data().addressPointer()));
         }
         StepProfile.add(Section.LM_HEAD, t);
         StepProfile.step(time == 1);

@@ -9,27 +9,41 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The working memory of {@link CpuForwardPass} for {@code rows} positions at a time, allocated
- * once and reused by every decode step: native buffers that BLAS reads and writes, and Java
- * arrays for the small per-row steps (LayerNorm, GELU, attention, residual adds).
+ * The working memory of {@link CpuForwardPass} for {@code rows} positions at a time: Java arrays
+ * for everything computed in Java (recycled through {@link FloatArrayPool}, so a prompt does not
+ * pay to map fresh memory), and native buffers that BLAS reads and writes, made only when a BLAS
+ * product runs. A decode step's scratch lives as long as its cache and is reused by every step.
  */
 final class CpuScratch implements AutoCloseable {
 
     final int rows;
-    // native, row-major
-    final FloatPointer normed;    // [rows, C]    BLAS input
-    final FloatPointer qkv;       // [rows, 3C]
-    final FloatPointer attended;  // [rows, C]
-    final FloatPointer hidden;    // [rows, 4C]
-    final FloatPointer projected; // [rows, C]
-    final INDArray logits;        // [B, V]; null for a prefill scratch
-    // Java
+    final INDArray logits;        // [B, V]; null for a prompt's scratch
+    // Java: row r of each at r * width; the arrays may be longer than rows * width
     final float[] x;              // [rows, C] the residual stream
     final float[] rowsC;          // [rows, C]
     final float[] rowsQkv;        // [rows, 3C]
     final float[] rows4C;         // [rows, 4C]
 
+    private final Gpt2Config config;
     private final List<INDArray> owned = new ArrayList<>();
+    private Native blas;
+
+    /** The native buffers of the BLAS products, row-major. */
+    static final class Native {
+        final FloatPointer normed;    // [rows, C]    BLAS input
+        final FloatPointer qkv;       // [rows, 3C]
+        final FloatPointer attended;  // [rows, C]
+        final FloatPointer hidden;    // [rows, 4C]
+        final FloatPointer projected; // [rows, C]
+
+        private Native(CpuScratch s, int rows, int c) {
+            normed = s.buffer((long) rows * c);
+            qkv = s.buffer((long) rows * 3 * c);
+            attended = s.buffer((long) rows * c);
+            hidden = s.buffer((long) rows * 4 * c);
+            projected = s.buffer((long) rows * c);
+        }
+    }
 
     /**
      * @param config    model shape
@@ -38,17 +52,21 @@ final class CpuScratch implements AutoCloseable {
      */
     CpuScratch(Gpt2Config config, int rows, int logitRows) {
         int c = config.nEmbd();
+        this.config = config;
         this.rows = rows;
-        this.normed = buffer((long) rows * c);
-        this.qkv = buffer((long) rows * 3 * c);
-        this.attended = buffer((long) rows * c);
-        this.hidden = buffer((long) rows * 4 * c);
-        this.projected = buffer((long) rows * c);
         this.logits = logitRows == 0 ? null : track(Nd4j.create(DataType.FLOAT, logitRows, config.vocabSize()));
-        this.x = new float[rows * c];
-        this.rowsC = new float[rows * c];
-        this.rowsQkv = new float[rows * 3 * c];
-        this.rows4C = new float[rows * 4 * c];
+        this.x = FloatArrayPool.take(rows * c);
+        this.rowsC = FloatArrayPool.take(rows * c);
+        this.rowsQkv = FloatArrayPool.take(rows * 3 * c);
+        this.rows4C = FloatArrayPool.take(rows * 4 * c);
+    }
+
+    /** The native buffers, made on first use. */
+    Native blas() {
+        if (blas == null) {
+            blas = new Native(this, rows, config.nEmbd());
+        }
+        return blas;
     }
 
     private FloatPointer buffer(long length) {
@@ -64,5 +82,10 @@ final class CpuScratch implements AutoCloseable {
     public void close() {
         owned.forEach(INDArray::close);
         owned.clear();
+        blas = null;
+        FloatArrayPool.give(x);
+        FloatArrayPool.give(rowsC);
+        FloatArrayPool.give(rowsQkv);
+        FloatArrayPool.give(rows4C);
     }
 }

@@ -210,9 +210,16 @@ public final class KvCache implements AutoCloseable {
         return layers;
     }
 
-    /** Java arrays for every layer, padded for {@link CacheAttention}'s whole-block reads. */
+    /**
+     * Java arrays for every layer, padded for {@link CacheAttention}'s whole-block reads, from
+     * {@link FloatArrayPool} (they may hold an earlier cache's numbers: only stored positions are read).
+     */
     private float[][] heapLayers() {
-        return new float[config.nLayer()][batchSize * capacity * config.nEmbd() + CacheAttention.KEY_BLOCK];
+        float[][] layers = new float[config.nLayer()][];
+        for (int layer = 0; layer < layers.length; layer++) {
+            layers[layer] = FloatArrayPool.take(batchSize * capacity * config.nEmbd() + CacheAttention.KEY_BLOCK);
+        }
+        return layers;
     }
 
     void advance(int positions) {
@@ -235,6 +242,12 @@ public final class KvCache implements AutoCloseable {
         keepLogits(null);
         if (scratch != null) {
             scratch.close();
+        }
+        if (heapKeys != null) {
+            for (int layer = 0; layer < heapKeys.length; layer++) {
+                FloatArrayPool.give(heapKeys[layer]);
+                FloatArrayPool.give(heapValues[layer]);
+            }
         }
         heapKeys = null;
         heapValues = null;

@@ -5,17 +5,20 @@ import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Where the time of the CPU fast path's decode steps goes, per section, when the system
- * property {@code nexttoken.profile} is {@code true} (printed to stderr at exit). Only decode
- * steps (one new position per sequence) are counted: a prompt's pass would swamp them. Off by
- * default: then each probe is one static boolean check.
+ * Where the time of the CPU fast path goes, per section, printed to stderr at exit: decode
+ * steps (one new position per sequence) when the system property {@code nexttoken.profile} is
+ * {@code true}, prompt passes when it is {@code prompt}; the two are never mixed, since one
+ * prompt would swamp many steps. Off by default: then each probe is one static boolean check.
  */
 final class StepProfile {
 
     /** The sections of a forward pass. */
     enum Section { EMBED, LAYER_NORM, QKV_MATMUL, KV_STORE, ATTENTION, PROJ_MATMUL, RESIDUAL, FC_MATMUL, GELU, FC_PROJ_MATMUL, LM_HEAD }
 
-    static final boolean ENABLED = Boolean.getBoolean("nexttoken.profile");
+    private static final String MODE = System.getProperty("nexttoken.profile", "false").trim();
+    static final boolean ENABLED = MODE.equals("true") || MODE.equals("prompt");
+    /** Whether prompt passes are measured rather than decode steps. */
+    private static final boolean PROMPTS = MODE.equals("prompt");
     private static final Map<Section, LongAdder> NANOS = new EnumMap<>(Section.class);
     private static final LongAdder STEPS = new LongAdder();
 
@@ -31,9 +34,9 @@ final class StepProfile {
     private StepProfile() {
     }
 
-    /** The start of a measured stretch, or 0 (nothing is recorded) when off or not a decode step. */
+    /** The start of a measured stretch, or 0 (nothing is recorded) when off or not the kind of pass measured. */
     static long start(boolean decodeStep) {
-        return ENABLED && decodeStep ? System.nanoTime() : 0;
+        return ENABLED && decodeStep != PROMPTS ? System.nanoTime() : 0;
     }
 
     /** Adds the time since {@code start} to {@code section}; returns now, to chain sections (0 stays 0). */
@@ -47,7 +50,7 @@ final class StepProfile {
     }
 
     static void step(boolean decodeStep) {
-        if (ENABLED && decodeStep) {
+        if (ENABLED && decodeStep != PROMPTS) {
             STEPS.increment();
         }
     }
@@ -55,7 +58,8 @@ final class StepProfile {
     private static void print() {
         long steps = Math.max(1, STEPS.sum());
         long total = NANOS.values().stream().mapToLong(LongAdder::sum).sum();
-        System.err.printf("nexttoken profile: %d decode steps, %.3f ms each%n", steps, total / 1e6 / steps);
+        System.err.printf("nexttoken profile: %d %s, %.3f ms each%n", steps, PROMPTS ? "prompt passes" : "decode steps",
+                total / 1e6 / steps);
         for (Section s : Section.values()) {
             long n = NANOS.get(s).sum();
             System.err.printf("  %-15s %8.3f ms  %5.1f %%%n", s, n / 1e6 / steps, 100.0 * n / Math.max(1, total));

@@ -31,4 +31,28 @@ final class VectorAxpy {
             y[yOff + i] = Math.fma(a, x[xOff + i], y[yOff + i]);
         }
     }
+
+    /** {@code y[yOff + i·yStride + m] += a_i · x[xOff + m]} for the rows {@code i < 4} and {@code m < n}. */
+    static void axpy4(float a0, float a1, float a2, float a3, float[] x, int xOff, float[] y, int yOff, int yStride,
+                      int n) {
+        int end = S.loopBound(n);
+        int y1 = yOff + yStride;
+        int y2 = y1 + yStride;
+        int y3 = y2 + yStride;
+        int m = 0;
+        for (; m < end; m += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + m);
+            v.fma(FloatVector.broadcast(S, a0), FloatVector.fromArray(S, y, yOff + m)).intoArray(y, yOff + m);
+            v.fma(FloatVector.broadcast(S, a1), FloatVector.fromArray(S, y, y1 + m)).intoArray(y, y1 + m);
+            v.fma(FloatVector.broadcast(S, a2), FloatVector.fromArray(S, y, y2 + m)).intoArray(y, y2 + m);
+            v.fma(FloatVector.broadcast(S, a3), FloatVector.fromArray(S, y, y3 + m)).intoArray(y, y3 + m);
+        }
+        for (; m < n; m++) {
+            float v = x[xOff + m];
+            y[yOff + m] = Math.fma(a0, v, y[yOff + m]);
+            y[y1 + m] = Math.fma(a1, v, y[y1 + m]);
+            y[y2 + m] = Math.fma(a2, v, y[y2 + m]);
+            y[y3 + m] = Math.fma(a3, v, y[y3 + m]);
+        }
+    }
 }

@@ -624,8 +624,8 @@ final class VectorMatmul {
         return bytes.duplicate().clear().order(ORDER);
     }
 
-    /** Argument checks shared by both products; {@code y == null} skips the output check. */
-    private static void checkShapes(float[] x, int xOff, int rows, int k, ByteBuffer w, int n, float[] y, int yOff) {
+    /** Argument checks shared by the products here and {@link VectorGemm}; {@code y == null} skips the output check. */
+    static void checkShapes(float[] x, int xOff, int rows, int k, ByteBuffer w, int n, float[] y, int yOff) {
         if (rows < 1 || k < 1 || n < 1) {
             throw new IllegalArgumentException("empty product: rows=" + rows + " k=" + k + " n=" + n);
         }

@@ -234,7 +234,8 @@ class VectorMatmulTest {
         }
     }
 
-    private static float[] randomFloats(Random random, int length) {
+    /** Uniform in [-1, 1); shared with {@link VectorGemmTest}. */
+    static float[] randomFloats(Random random, int length) {
         float[] values = new float[length];
         for (int i = 0; i < length; i++) {
             values[i] = random.nextFloat() * 2 - 1;
@@ -242,8 +243,8 @@ class VectorMatmulTest {
         return values;
     }
 
-    /** The floats as bytes in native order, in a direct (like native memory) or heap buffer. */
-    private static ByteBuffer floats(float[] values, boolean direct) {
+    /** The floats as bytes in native order, in a direct (like native memory) or heap buffer; shared with {@link VectorGemmTest}. */
+    static ByteBuffer floats(float[] values, boolean direct) {
         ByteBuffer bytes = direct ? ByteBuffer.allocateDirect(values.length * Float.BYTES)
                 : ByteBuffer.allocate(values.length * Float.BYTES);
         bytes.order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
