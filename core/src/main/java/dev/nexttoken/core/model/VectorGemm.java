@@ -136,12 +136,32 @@ final class VectorGemm {
         FloatBuffer weights = w.duplicate().clear().order(ORDER).asFloatBuffer();
         // Threads take contiguous runs of NR-wide strips of columns (only the last may be partial).
         int strips = (n + NR - 1) / NR;
-        ParallelRange.run(strips, 1, (from, to) -> columns(x, xOff, rows, k, weights, n, bias, accumulate,
+        ParallelRange.run(strips, 1, (from, to) -> columns(x, xOff, rows, k, weights, n, n, bias, accumulate,
                 y, yOff, from * NR, Math.min(n, to * NR)));
     }
 
+    /**
+     * {@code y[rows, n] = x[rows, k] · W} on the calling thread, for a {@code W} in a Java array whose
+     * rows are {@code ldw} apart: a block of the KV cache ({@link CacheAttention}), e.g. one head's
+     * {@code Kᵀ [hs, capacity]} of which the first {@code n} positions are used.
+     *
+     * @param w    the array holding {@code W}; row {@code i} at {@code w[wOff + i*ldw …)}
+     * @param ldw  row stride of {@code W}, at least {@code n}
+     */
+    static void multiply(float[] x, int xOff, int rows, int k, float[] w, int wOff, int ldw, int n,
+                         float[] y, int yOff) {
+        if (rows < 1 || k < 1 || n < 1 || ldw < n || wOff < 0 || (long) wOff + (long) (k - 1) * ldw + n > w.length
+                || xOff < 0 || (long) xOff + (long) rows * k > x.length
+                || yOff < 0 || (long) yOff + (long) rows * n > y.length) {
+            throw new IllegalArgumentException("bad product: rows=" + rows + " k=" + k + " n=" + n + " ldw=" + ldw
+                    + " (x " + x.length + ", w " + w.length + " from " + wOff + ", y " + y.length + " floats)");
+        }
+        FloatBuffer weights = FloatBuffer.wrap(w, wOff, w.length - wOff).slice();   // index 0 = w[wOff]
+        columns(x, xOff, rows, k, weights, n, ldw, null, false, y, yOff, 0, n);
+    }
+
     /** {@link #linear} for the output columns {@code [c0, c1)}; {@code c0} is a multiple of {@link #NR}. */
-    private static void columns(float[] x, int xOff, int rows, int k, FloatBuffer w, int n, float[] bias,
+    private static void columns(float[] x, int xOff, int rows, int k, FloatBuffer w, int n, int ldw, float[] bias,
                                 boolean accumulate, float[] y, int yOff, int c0, int c1) {
         Scratch scratch = SCRATCH.get();
         float[] panel = scratch.panel;
@@ -165,7 +185,7 @@ final class VectorGemm {
             }
             for (int k0 = 0; k0 < k; k0 += KC) {
                 int kc = Math.min(KC, k - k0);
-                pack(w, n, k0, kc, nc0, width, ldp, panel);
+                pack(w, ldw, k0, kc, nc0, width, ldp, panel);
                 int r = 0;
                 while (r < rows) {
                     int mr = tileRows(rows - r);
@@ -203,14 +223,14 @@ final class VectorGemm {
     }
 
     /**
-     * Copies {@code W[k0 … k0+kc, c0 … c0+width)} into {@code panel} as a row-major
-     * {@code [kc, ldp]} block: one bulk copy (a {@code memcpy}) per row segment, read along the rows
-     * of {@code W}. Layout change: the row stride drops from {@code n} to {@code ldp} (width rounded
+     * Copies {@code W[k0 … k0+kc, c0 … c0+width)} ({@code W}'s rows {@code ldw} apart) into
+     * {@code panel} as a row-major {@code [kc, ldp]} block: one bulk copy (a {@code memcpy}) per row segment, read along the rows
+     * of {@code W}. Layout change: the row stride drops from {@code ldw} to {@code ldp} (width rounded
      * up to whole strips), and the padding after a partial last strip is zero.
      */
-    private static void pack(FloatBuffer w, int n, int k0, int kc, int c0, int width, int ldp, float[] panel) {
+    private static void pack(FloatBuffer w, int ldw, int k0, int kc, int c0, int width, int ldp, float[] panel) {
         for (int i = 0; i < kc; i++) {
-            w.get((k0 + i) * n + c0, panel, i * ldp, width);
+            w.get((k0 + i) * ldw + c0, panel, i * ldp, width);
             if (width < ldp) {
                 Arrays.fill(panel, i * ldp + width, (i + 1) * ldp, 0f);
             }

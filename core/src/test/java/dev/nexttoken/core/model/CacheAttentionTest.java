@@ -24,7 +24,8 @@ class CacheAttentionTest {
                 {12, 64, 1, 1, 0, 1024},       // GPT-2 small, first step
                 {12, 64, 1, 1, 899, 1024},     // a decode step at 900 positions
                 {12, 64, 8, 1, 150, 300},      // a batch decode step
-                {12, 64, 1, 37, 0, 64},        // a prompt
+                {12, 64, 1, 37, 0, 64},        // a prompt (as matrix products with the Vector API)
+                {6, 64, 2, 20, 30, 64},        // a batch of prompts after a cached prefix
                 {4, 16, 3, 5, 7, 20},          // a prompt after a cached prefix
                 {2, 32, 2, 3, 1, 4},           // cache exactly full
                 {3, 5, 2, 4, 2, 8},            // an odd head size
