@@ -55,10 +55,10 @@ final class CpuScratch implements AutoCloseable {
         this.config = config;
         this.rows = rows;
         this.logits = logitRows == 0 ? null : track(Nd4j.create(DataType.FLOAT, logitRows, config.vocabSize()));
-        this.x = FloatArrayPool.take(rows * c);
-        this.rowsC = FloatArrayPool.take(rows * c);
-        this.rowsQkv = FloatArrayPool.take(rows * 3 * c);
-        this.rows4C = FloatArrayPool.take(rows * 4 * c);
+        this.x = FloatArrayPool.SHARED.take(rows * c);
+        this.rowsC = FloatArrayPool.SHARED.take(rows * c);
+        this.rowsQkv = FloatArrayPool.SHARED.take(rows * 3 * c);
+        this.rows4C = FloatArrayPool.SHARED.take(rows * 4 * c);
     }
 
     /** The native buffers, made on first use. */
@@ -83,9 +83,9 @@ final class CpuScratch implements AutoCloseable {
         owned.forEach(INDArray::close);
         owned.clear();
         blas = null;
-        FloatArrayPool.give(x);
-        FloatArrayPool.give(rowsC);
-        FloatArrayPool.give(rowsQkv);
-        FloatArrayPool.give(rows4C);
+        FloatArrayPool.SHARED.give(x);
+        FloatArrayPool.SHARED.give(rowsC);
+        FloatArrayPool.SHARED.give(rowsQkv);
+        FloatArrayPool.SHARED.give(rows4C);
     }
 }

@@ -217,7 +217,7 @@ public final class KvCache implements AutoCloseable {
     private float[][] heapLayers() {
         float[][] layers = new float[config.nLayer()][];
         for (int layer = 0; layer < layers.length; layer++) {
-            layers[layer] = FloatArrayPool.take(batchSize * capacity * config.nEmbd() + CacheAttention.KEY_BLOCK);
+            layers[layer] = FloatArrayPool.SHARED.take(batchSize * capacity * config.nEmbd() + CacheAttention.KEY_BLOCK);
         }
         return layers;
     }
@@ -245,8 +245,8 @@ public final class KvCache implements AutoCloseable {
         }
         if (heapKeys != null) {
             for (int layer = 0; layer < heapKeys.length; layer++) {
-                FloatArrayPool.give(heapKeys[layer]);
-                FloatArrayPool.give(heapValues[layer]);
+                FloatArrayPool.SHARED.give(heapKeys[layer]);
+                FloatArrayPool.SHARED.give(heapValues[layer]);
             }
         }
         heapKeys = null;
