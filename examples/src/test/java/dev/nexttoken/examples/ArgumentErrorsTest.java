@@ -29,7 +29,8 @@ class ArgumentErrorsTest {
                 List.of("next", "--start", "x", "--temperature=0.5,1"),        // a list without --plot
                 List.of("next", "--init_from=gpt2-xl"),                        // nanoGPT model choice
                 List.of("generate", "--out_dir=out-shakespeare-char"),         // nanoGPT checkpoint
-                List.of("bench", "--model", "m", "--random", "gpt2"));         // exclusive
+                List.of("bench", "--model", "m", "--random", "gpt2"),          // exclusive
+                List.of("bench", "--random", "gpt2", "--copy-weights"));       // needs --model
     }
 
     @ParameterizedTest
