@@ -15,10 +15,14 @@ final class MemoryBudget {
 
     /** Bytes the cache and per-step buffers of a batch need, roughly. */
     static long estimate(Gpt2Config config, int samples, int capacity) {
-        long cache = 2L * config.nLayer() * capacity * config.nEmbd() * Float.BYTES;
         long logits = 3L * config.vocabSize() * Float.BYTES;
         long activations = 8L * config.nEmbd() * Float.BYTES;
-        return samples * (cache + logits + activations);
+        return cacheBytes(config, samples, capacity) + samples * (logits + activations);
+    }
+
+    /** Bytes of the KV cache: keys and values of every layer and position. */
+    private static long cacheBytes(Gpt2Config config, int samples, int capacity) {
+        return 2L * config.nLayer() * capacity * config.nEmbd() * Float.BYTES * samples;
     }
 
     /**
@@ -36,7 +40,7 @@ final class MemoryBudget {
         }
         if (cacheOnHeap) {
             Runtime runtime = Runtime.getRuntime();
-            long cache = 2L * config.nLayer() * capacity * config.nEmbd() * Float.BYTES * samples;
+            long cache = cacheBytes(config, samples, capacity);
             long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
             if (cache > free) {
                 throw new NextTokenException(String.format(

@@ -31,14 +31,13 @@ final class CacheAttention {
     static final int KEY_BLOCK = 16;
     /** Prompts of at least this many positions attend with {@link VectorGemm} when the Vector API is there. */
     private static final int GEMM_QUERIES = 16;
-    private static final ThreadLocal<PromptScratch> PROMPT = ThreadLocal.withInitial(PromptScratch::new);
     /** Queries of a prompt attended together, sharing each read of the cache. */
     private static final int QUERY_BLOCK = 4;
 
     private static final boolean VECTORS = VectorMatmulSupport.isAvailable();
 
-    /** Each thread's row of attention weights, grown to the longest context seen. */
-    private static final ThreadLocal<float[]> WEIGHTS = ThreadLocal.withInitial(() -> new float[1024]);
+    /** Each thread's working arrays, grown to the largest call seen. */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private CacheAttention() {
     }
@@ -64,18 +63,21 @@ final class CacheAttention {
         int headSize = shape.headSize();
         long work = (long) batch * heads * time * (start + time) * headSize;        // multiply-adds for q·K
         int minChunk = work < PARALLEL_WORK ? batch * heads : 1;
+        boolean products = VECTORS && time >= GEMM_QUERIES;
+        int width = roundUp(start + time);
         ParallelRange.run(batch * heads, minChunk, (from, to) -> {
-            int width = roundUp(start + time);
-            float[] weights = weightsRow(QUERY_BLOCK * width);
+            Scratch scratch = SCRATCH.get();
+            float[] weights = products ? null : scratch.scores(QUERY_BLOCK * width);
             for (int pair = from; pair < to; pair++) {
                 int b = pair / heads;
                 int h = pair % heads;
                 int block = pair * capacity * headSize;                    // [b, h, 0, 0] of either cache
-                int t = 0;
-                if (VECTORS && time >= GEMM_QUERIES) {
-                    attendAsProducts(qkv, keys, values, heads, headSize, capacity, b, h, block, time, start, out);
+                if (products) {
+                    attendAsProducts(qkv, keys, values, heads, headSize, capacity, b, h, block, time, start,
+                            scratch, out);
                     continue;
                 }
+                int t = 0;
                 for (; t + QUERY_BLOCK <= time; t += QUERY_BLOCK) {
                     attendFour(qkv, keys, values, heads, headSize, capacity, b, h, block, time, start, t, width,
                             weights, out);
@@ -101,44 +103,57 @@ final class CacheAttention {
      * zeroed (up to twice the causal work, at GEMM speed, ~5× the loops' here).
      */
     private static void attendAsProducts(float[] qkv, float[] keysT, float[] values, int heads, int headSize,
-                                         int capacity, int b, int h, int block, int time, int start, float[] out) {
+                                         int capacity, int b, int h, int block, int time, int start,
+                                         Scratch scratch, float[] out) {
         int c = heads * headSize;
         int seen = start + time;
-        PromptScratch scratch = PROMPT.get().fit(time, seen, headSize);
+        float[] queries = scratch.queries(time * headSize);                 // [T, hs]
+        float[] scores = scratch.scores(time * seen);                       // [T, L]
+        float[] result = scratch.result(time * headSize);                   // [T, hs]
         float scale = (float) (1.0 / Math.sqrt(headSize));
         for (int t = 0; t < time; t++) {                                     // Q/√hs as [T, hs]
             int q = (b * time + t) * 3 * c + h * headSize;
             for (int d = 0; d < headSize; d++) {
-                scratch.queries[t * headSize + d] = qkv[q + d] * scale;
+                queries[t * headSize + d] = qkv[q + d] * scale;
             }
         }
-        VectorGemm.multiply(scratch.queries, 0, time, headSize, keysT, block, capacity, seen, scratch.scores, 0);
+        VectorGemm.multiply(queries, 0, time, headSize, keysT, block, capacity, seen, scores, 0);
         for (int t = 0; t < time; t++) {                                     // causal softmax per row of [T, L]
             int visible = start + t + 1;
-            softmax(scratch.scores, t * seen, visible);
-            Arrays.fill(scratch.scores, t * seen + visible, (t + 1) * seen, 0f);
+            softmax(scores, t * seen, visible);
+            Arrays.fill(scores, t * seen + visible, (t + 1) * seen, 0f);
         }
-        VectorGemm.multiply(scratch.scores, 0, time, seen, values, block, headSize, headSize, scratch.result, 0);
+        VectorGemm.multiply(scores, 0, time, seen, values, block, headSize, headSize, result, 0);
         for (int t = 0; t < time; t++) {                                     // [T, hs] into out's rows
-            System.arraycopy(scratch.result, t * headSize, out, (b * time + t) * c + h * headSize, headSize);
+            System.arraycopy(result, t * headSize, out, (b * time + t) * c + h * headSize, headSize);
         }
     }
 
-    /** A thread's arrays for {@link #attendAsProducts}, grown on demand. */
-    private static final class PromptScratch {
-        float[] queries = new float[0];   // [T, hs]
-        float[] scores = new float[0];    // [T, L]
-        float[] result = new float[0];    // [T, hs]
+    /**
+     * A thread's working arrays, each grown to the largest request and never shrunk: rows of
+     * scores (the loops' four rows, or a prompt's {@code [T, L]}), and a prompt's queries and
+     * results.
+     */
+    private static final class Scratch {
+        private float[] scores = new float[QUERY_BLOCK * 1024];
+        private float[] queries = new float[0];
+        private float[] result = new float[0];
 
-        PromptScratch fit(int time, int seen, int headSize) {
-            if (queries.length < time * headSize) {
-                queries = new float[time * headSize];
-                result = new float[time * headSize];
-            }
-            if (scores.length < time * seen) {
-                scores = new float[time * seen];
-            }
-            return this;
+        float[] scores(int length) {
+            return scores = atLeast(scores, length);
+        }
+
+        float[] queries(int length) {
+            return queries = atLeast(queries, length);
+        }
+
+        float[] result(int length) {
+            return result = atLeast(result, length);
+        }
+
+        /** {@code array} if it holds {@code length} floats, else a new array that does. */
+        private static float[] atLeast(float[] array, int length) {
+            return array.length >= length ? array : new float[length];
         }
     }
 
@@ -180,15 +195,6 @@ final class CacheAttention {
 
     private static int roundUp(int seen) {
         return (seen + KEY_BLOCK - 1) / KEY_BLOCK * KEY_BLOCK;
-    }
-
-    private static float[] weightsRow(int seen) {
-        float[] row = WEIGHTS.get();
-        if (row.length < seen) {
-            row = new float[seen];
-            WEIGHTS.set(row);
-        }
-        return row;
     }
 
     /** {@code scores[j] = q · K[j] / √hs} for {@code j < seen}, one row of {@code Kᵀ [hs, capacity]} at a time. */

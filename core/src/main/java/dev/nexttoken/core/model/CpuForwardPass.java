@@ -3,6 +3,7 @@ package dev.nexttoken.core.model;
 import org.bytedeco.javacpp.FloatPointer;
 import dev.nexttoken.core.model.StepProfile.Section;
 import org.bytedeco.openblas.global.openblas;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -57,7 +58,7 @@ final class CpuForwardPass implements ForwardPass {
                          Matrices bytes) {
     }
 
-    /** The same four weight matrices as byte views for {@link VectorMatmul}; null when it cannot run. */
+    /** The same four weight matrices as byte views for the Vector API kernels; null when they cannot run. */
     private record Matrices(ByteBuffer attnW, ByteBuffer projW, ByteBuffer fcW, ByteBuffer fcProjW) {
     }
 
@@ -131,14 +132,10 @@ final class CpuForwardPass implements ForwardPass {
     @Override
     public INDArray allLogits(int[][] ids, KvCache cache) {
         int rows = ids.length * ids[0].length;
-        INDArray logits = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, rows, vocab);   // [B*T, V]
+        INDArray logits = Nd4j.create(DataType.FLOAT, rows, vocab);                        // [B*T, V]
         try (CpuScratch all = new CpuScratch(config, rows, 0)) {
             run(ids, cache, all);
-            float[] normed = new float[rows * c];
-            for (int r = 0; r < rows; r++) {
-                layerNorm(all.x, r * c, lnFGamma, lnFBeta, normed, r * c);
-            }
-            all.blas().normed.put(normed, 0, rows * c);
+            normRows(all.x, rows, lnFGamma, lnFBeta, all, true);                         // all.blas().normed
             head(all.blas().normed, rows, new FloatPointer(logits.data().addressPointer()));
         }
         return logits;
@@ -338,12 +335,12 @@ final class CpuForwardPass implements ForwardPass {
         for (int b = 0; b < batch; b++) {
             layerNorm(x, (b * time + time - 1) * c, lnFGamma, lnFBeta, s.rowsC, b * c);
         }
-        s.blas().normed.put(s.rowsC, 0, batch * c);
         long t = StepProfile.start(time == 1);
         if (vectors && batch > 1 && batch <= VectorMatmul.MAX_ROWS) {
             VectorMatmul.lmHead(s.rowsC, 0, batch, c, wteBytes, vocab,
                     VectorMatmulSupport.bytes(logits).asFloatBuffer(), 0);
         } else {
+            s.blas().normed.put(s.rowsC, 0, batch * c);
             head(s.blas().normed, batch, new FloatPointer(logits.data().addressPointer()));
         }
         StepProfile.add(Section.LM_HEAD, t);
