@@ -10,7 +10,8 @@ import java.util.Arrays;
  * with the keys stored transposed, {@code [B, nh, hs, capacity]}: then both products are
  * {@code y += a·x} loops over contiguous memory ({@link VectorAxpy} when the Vector API is
  * there, a plain loop otherwise), with the same rounding either way and in every JIT tier. One
- * (sequence, head) pair is a few such loops with no calls out. As BLAS calls this was two tiny
+ * (sequence, head) pair is a few such loops with no calls out; a single query (a decode step)
+ * keeps its partial sums in registers instead ({@link VectorDecodeAttention}). As BLAS calls this was two tiny
  * products per pair, 24 calls per layer for GPT-2 small, each paying a call and, past ~150
  * cached positions, OpenBLAS's hand-off to its other thread; at 900 positions that cost more
  * than the weight products.
@@ -31,10 +32,14 @@ final class CacheAttention {
     static final int KEY_BLOCK = 16;
     /** Prompts of at least this many positions attend with {@link VectorGemm} when the Vector API is there. */
     private static final int GEMM_QUERIES = 16;
+    /** Positions per block when a prompt's keys are transposed into the cache (16 rows of 64 floats fit L1). */
+    private static final int STORE_BLOCK = 16;
     /** Queries of a prompt attended together, sharing each read of the cache. */
     private static final int QUERY_BLOCK = 4;
 
     private static final boolean VECTORS = VectorMatmulSupport.isAvailable();
+    /** Single queries (decode steps) use {@link VectorDecodeAttention}: vectors must tile {@link #KEY_BLOCK}. */
+    private static final boolean DECODE_VECTORS = VECTORS && KEY_BLOCK % VectorDecodeAttention.L == 0;
 
     /** Each thread's working arrays, grown to the largest call seen. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -43,8 +48,11 @@ final class CacheAttention {
     }
 
     /**
-     * Attends the {@code time} new positions of every sequence, which follow {@code start} cached
-     * ones (their own keys and values are already in the cache).
+     * Writes the {@code time} new positions' keys and values of every sequence into the cache,
+     * after the {@code start} cached ones, and attends them. Each (sequence, head) pair is written
+     * by the thread that then attends it, so the write runs on every core and leaves the cache
+     * lines it touched hot for the reads that follow (written on one thread before, it took ~1.7
+     * ms of a 42 ms batch-8 step: one cache miss per transposed key element).
      *
      * @param qkv      the projections {@code [B*T, 3C]}: query of head h for row r at {@code r*3C + h*hs}
      * @param keys     the layer's keys, transposed: {@code [B, nh, hs, capacity]}, plus
@@ -72,6 +80,7 @@ final class CacheAttention {
                 int b = pair / heads;
                 int h = pair % heads;
                 int block = pair * capacity * headSize;                    // [b, h, 0, 0] of either cache
+                store(qkv, keys, values, heads, headSize, capacity, b, h, block, time, start);
                 if (products) {
                     attendAsProducts(qkv, keys, values, heads, headSize, capacity, b, h, block, time, start,
                             scratch, out);
@@ -93,6 +102,30 @@ final class CacheAttention {
                 }
             }
         });
+    }
+
+    /**
+     * Copies the new keys and values of sequence {@code b}, head {@code h} from {@code qkv [B*T, 3C]}
+     * into the cache at positions {@code start …}: keys transposed ({@code Kᵀ [hs, capacity]}),
+     * values as rows ({@code V [capacity, hs]}).
+     */
+    private static void store(float[] qkv, float[] keysT, float[] values, int heads, int headSize, int capacity,
+                              int b, int h, int block, int time, int start) {
+        int c = heads * headSize;
+        // Keys in blocks of positions: each key row is read once, each Kᵀ row written in runs.
+        for (int t0 = 0; t0 < time; t0 += STORE_BLOCK) {
+            int t1 = Math.min(time, t0 + STORE_BLOCK);
+            for (int d = 0; d < headSize; d++) {
+                int to = block + d * capacity + start;
+                for (int t = t0; t < t1; t++) {
+                    keysT[to + t] = qkv[(b * time + t) * 3 * c + c + h * headSize + d];
+                }
+            }
+        }
+        for (int t = 0; t < time; t++) {
+            int row = (b * time + t) * 3 * c + h * headSize;
+            System.arraycopy(qkv, row + 2 * c, values, block + (start + t) * headSize, headSize);
+        }
     }
 
     /**
@@ -202,6 +235,10 @@ final class CacheAttention {
                                float[] scores) {
         float scale = (float) (1.0 / Math.sqrt(headSize));
         int width = roundUp(seen);                                          // whole blocks, no tail
+        if (DECODE_VECTORS) {
+            VectorDecodeAttention.scores(qkv, q, scale, keysT, block, headSize, capacity, width, scores);
+            return;
+        }
         Arrays.fill(scores, 0, width, 0f);
         for (int d = 0; d < headSize; d++) {
             float qd = qkv[q + d] * scale;
@@ -213,6 +250,10 @@ final class CacheAttention {
     /** {@code out[o … o+hs) = Σ_j w[j] · V[j]}, one cached row at a time. */
     private static void weightedValues(float[] w, float[] values, int block, int headSize, int seen,
                                        float[] out, int o) {
+        if (DECODE_VECTORS) {
+            VectorDecodeAttention.weightedValues(w, seen, values, block, headSize, out, o);
+            return;
+        }
         Arrays.fill(out, o, o + headSize, 0f);
         for (int j = 0; j < seen; j++) {
             float p = w[j];

@@ -33,8 +33,6 @@ final class CpuForwardPass implements ForwardPass {
     private static final int ROW_MAJOR = openblas.CblasRowMajor;
     private static final int NO_TRANS = openblas.CblasNoTrans;
     private static final int TRANS = openblas.CblasTrans;
-    /** Positions per block when a prompt's keys are transposed into the cache (16 rows of 64 floats fit L1). */
-    private static final int STORE_BLOCK = 16;
 
     private final Gpt2Config config;
     private final int c;
@@ -163,10 +161,8 @@ final class CpuForwardPass implements ForwardPass {
                 s.blas().qkv.get(s.rowsQkv, 0, rows * 3 * c);
             }
             t = StepProfile.add(Section.QKV_MATMUL, t);
-            storeKeysAndValues(s.rowsQkv, cache, l, batch, time, start);
-            t = StepProfile.add(Section.KV_STORE, t);
             CacheAttention.attend(s.rowsQkv, cache.heapKeys(l), cache.heapValues(l), config, batch, time, start,
-                    cache.capacity(), s.rowsC);                                          // [rows, C]
+                    cache.capacity(), s.rowsC);                      // writes the new keys and values; [rows, C]
             t = StepProfile.add(Section.ATTENTION, t);
             if (java) {
                 kernel.linear(s.rowsC, rows, c, w.bytes.projW(), c, w.projB, true, s.x);   // x += y·W + b
@@ -298,35 +294,6 @@ final class CpuForwardPass implements ForwardPass {
             openblas.cblas_sgemv(ROW_MAJOR, TRANS, k, n, 1f, w, n, in, 1, 1f, out, 1);
         } else {
             openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, rows, n, k, 1f, in, k, w, n, 1f, out, n);
-        }
-    }
-
-    /**
-     * Copies the new keys and values from {@code qkv [B*T, 3C]} into the cache: keys transposed,
-     * {@code [B, nh, hs, capacity]}, values {@code [B, nh, capacity, hs]} (see {@link CacheAttention}).
-     */
-    private void storeKeysAndValues(float[] qkv, KvCache cache, int layer, int batch, int time, int start) {
-        float[] keysT = cache.heapKeys(layer);
-        float[] values = cache.heapValues(layer);
-        int capacity = cache.capacity();
-        for (int b = 0; b < batch; b++) {
-            for (int h = 0; h < heads; h++) {
-                int block = (b * heads + h) * capacity * headSize;             // [b, h, 0, 0]
-                // Keys in blocks of positions: each key row is read once, each Kᵀ row written in runs.
-                for (int t0 = 0; t0 < time; t0 += STORE_BLOCK) {
-                    int t1 = Math.min(time, t0 + STORE_BLOCK);
-                    for (int d = 0; d < headSize; d++) {
-                        int to = block + d * capacity + start;
-                        for (int t = t0; t < t1; t++) {
-                            keysT[to + t] = qkv[(b * time + t) * 3 * c + c + h * headSize + d];
-                        }
-                    }
-                }
-                for (int t = 0; t < time; t++) {
-                    int row = (b * time + t) * 3 * c + h * headSize;
-                    System.arraycopy(qkv, row + 2 * c, values, block + (start + t) * headSize, headSize);
-                }
-            }
         }
     }
 

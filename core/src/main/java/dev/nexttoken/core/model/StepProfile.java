@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class StepProfile {
 
     /** The sections of a forward pass. */
-    enum Section { EMBED, LAYER_NORM, QKV_MATMUL, KV_STORE, ATTENTION, PROJ_MATMUL, RESIDUAL, FC_MATMUL, GELU, FC_PROJ_MATMUL, LM_HEAD }
+    enum Section { EMBED, LAYER_NORM, QKV_MATMUL, ATTENTION, PROJ_MATMUL, RESIDUAL, FC_MATMUL, GELU, FC_PROJ_MATMUL, LM_HEAD }
 
     private static final String MODE = System.getProperty("nexttoken.profile", "false").trim();
     static final boolean ENABLED = MODE.equals("true") || MODE.equals("prompt");

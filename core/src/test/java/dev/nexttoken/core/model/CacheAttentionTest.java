@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * {@link CacheAttention} against causal attention written out in double over the same cache
- * layout (keys transposed): batches, prompts after a cached prefix, single decode steps, odd
- * head sizes, a full cache.
+ * layout (keys transposed), after the new keys and values are written into it: batches, prompts
+ * after a cached prefix, single decode steps, odd head sizes, a full cache.
  */
 class CacheAttentionTest {
 
@@ -61,15 +61,49 @@ class CacheAttentionTest {
         float[] keys = randoms(random, batch * heads * capacity * headSize + CacheAttention.KEY_BLOCK);
         float[] values = randoms(random, batch * heads * capacity * headSize);
         float[] out = new float[batch * time * c];
-        CacheAttention.attend(qkv, keys, values, shape, batch, time, start, capacity, out);
         float[] want = reference(qkv, keys, values, heads, headSize, batch, time, start, capacity);
+        float[] wantKeys = storedKeys(qkv, keys, heads, headSize, batch, time, start, capacity);
+        CacheAttention.attend(qkv, keys, values, shape, batch, time, start, capacity, out);
         String what = heads + " heads of " + headSize + ", batch " + batch + ", " + time + " new after " + start;
         assertArrayEquals(want, out, (float) TOLERANCE, what);
+        assertArrayEquals(wantKeys, keys, what + ": the cache's keys after the call");
     }
 
-    private static float[] reference(float[] qkv, float[] keys, float[] values, int heads, int hs, int batch,
+    /** The transposed keys once the new ones are written, every other element (padding included) unchanged. */
+    private static float[] storedKeys(float[] qkv, float[] cachedKeys, int heads, int hs, int batch, int time, int start,
+                                      int capacity) {
+        int c = heads * hs;
+        float[] keys = cachedKeys.clone();
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int t = 0; t < time; t++) {
+                    for (int d = 0; d < hs; d++) {
+                        keys[(b * heads + h) * capacity * hs + d * capacity + start + t] = qkv[(b * time + t) * 3 * c + c + h * hs + d];
+                    }
+                }
+            }
+        }
+        return keys;
+    }
+
+    /** Attention written out in double, after writing the new keys and values into copies of the cache. */
+    private static float[] reference(float[] qkv, float[] cachedKeys, float[] cachedValues, int heads, int hs, int batch,
                                      int time, int start, int capacity) {
         int c = heads * hs;
+        float[] keys = cachedKeys.clone();
+        float[] values = cachedValues.clone();
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                int block = (b * heads + h) * capacity * hs;
+                for (int t = 0; t < time; t++) {
+                    int row = (b * time + t) * 3 * c + h * hs;
+                    for (int d = 0; d < hs; d++) {
+                        keys[block + d * capacity + start + t] = qkv[row + c + d];      // Kᵀ [hs, capacity]
+                        values[block + (start + t) * hs + d] = qkv[row + 2 * c + d];    // V [capacity, hs]
+                    }
+                }
+            }
+        }
         float[] out = new float[batch * time * c];
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {

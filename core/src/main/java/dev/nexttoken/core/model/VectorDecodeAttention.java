@@ -1,0 +1,117 @@
+package dev.nexttoken.core.model;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The two products of one decode query (one sequence, one head, one new position) over the KV
+ * cache, with the Vector API and the partial sums in registers: {@link CacheAttention}'s decode
+ * path.
+ *
+ * <p>Why: written as {@code y += a·x} loops ({@link VectorAxpy}), each of the {@code hs} key rows
+ * and each of the {@code seen} value rows costs a pass that loads, adds to and stores the partial
+ * sums again. Here a block of {@code 4·L} scores (or of {@code 4·L} output features) stays in four
+ * registers while the loop runs over the key rows (or the cached positions), so the loop only
+ * loads the cache. Each sum is built in the same order with the same fused multiply-adds, so the
+ * results are bit for bit those of the loops. Measured on 12 layers of GPT-2 small's cache: batch
+ * 8 at 144 positions 8.1 → 3.0–4.3 ms, batch 1 at 900 positions 3.9 → 2.6 ms.
+ *
+ * <p>No vector is passed to or returned from a method (the JIT would box it if the call is not
+ * inlined). Use only after {@link VectorMatmulSupport#isAvailable()} said yes.
+ */
+final class VectorDecodeAttention {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Floats per vector. */
+    static final int L = S.length();
+    /** Scores or output features kept in registers per pass: four vectors. */
+    private static final int BLOCK = 4 * L;
+
+    private VectorDecodeAttention() {
+    }
+
+    /**
+     * {@code scores[j] = Σ_d (q[d]·scale) · Kᵀ[d, j]} for {@code j < width}, over one head's
+     * transposed keys {@code Kᵀ [hs, capacity]}.
+     *
+     * @param qkv      holds the query, {@code hs} floats from {@code q}
+     * @param scale    multiplies every query element first ({@code 1/√hs})
+     * @param keysT    the cache's keys; row {@code d} of this head at {@code block + d*capacity}
+     * @param width    scores to compute: a multiple of {@link #L}, read past the seen positions
+     *                 into finite padding (see {@link CacheAttention#KEY_BLOCK})
+     * @param scores   receives {@code width} scores from index 0
+     */
+    static void scores(float[] qkv, int q, float scale, float[] keysT, int block, int headSize, int capacity,
+                       int width, float[] scores) {
+        int j = 0;
+        for (; j + BLOCK <= width; j += BLOCK) {
+            FloatVector s0 = FloatVector.zero(S);
+            FloatVector s1 = FloatVector.zero(S);
+            FloatVector s2 = FloatVector.zero(S);
+            FloatVector s3 = FloatVector.zero(S);
+            int row = block + j;
+            for (int d = 0; d < headSize; d++, row += capacity) {
+                FloatVector qd = FloatVector.broadcast(S, qkv[q + d] * scale);
+                s0 = FloatVector.fromArray(S, keysT, row).fma(qd, s0);
+                s1 = FloatVector.fromArray(S, keysT, row + L).fma(qd, s1);
+                s2 = FloatVector.fromArray(S, keysT, row + 2 * L).fma(qd, s2);
+                s3 = FloatVector.fromArray(S, keysT, row + 3 * L).fma(qd, s3);
+            }
+            s0.intoArray(scores, j);
+            s1.intoArray(scores, j + L);
+            s2.intoArray(scores, j + 2 * L);
+            s3.intoArray(scores, j + 3 * L);
+        }
+        for (; j < width; j += L) {
+            FloatVector s0 = FloatVector.zero(S);
+            int row = block + j;
+            for (int d = 0; d < headSize; d++, row += capacity) {
+                s0 = FloatVector.fromArray(S, keysT, row).fma(FloatVector.broadcast(S, qkv[q + d] * scale), s0);
+            }
+            s0.intoArray(scores, j);
+        }
+    }
+
+    /**
+     * {@code out[o + m] = Σ_{j < seen} w[j] · V[j, m]} for {@code m < hs}, over one head's values
+     * {@code V [capacity, hs]}.
+     *
+     * @param values the cache's values; row {@code j} of this head at {@code block + j*hs}
+     */
+    static void weightedValues(float[] w, int seen, float[] values, int block, int headSize, float[] out, int o) {
+        int m = 0;
+        for (; m + BLOCK <= headSize; m += BLOCK) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            int row = block + m;
+            for (int j = 0; j < seen; j++, row += headSize) {
+                FloatVector wj = FloatVector.broadcast(S, w[j]);
+                a0 = FloatVector.fromArray(S, values, row).fma(wj, a0);
+                a1 = FloatVector.fromArray(S, values, row + L).fma(wj, a1);
+                a2 = FloatVector.fromArray(S, values, row + 2 * L).fma(wj, a2);
+                a3 = FloatVector.fromArray(S, values, row + 3 * L).fma(wj, a3);
+            }
+            a0.intoArray(out, o + m);
+            a1.intoArray(out, o + m + L);
+            a2.intoArray(out, o + m + 2 * L);
+            a3.intoArray(out, o + m + 3 * L);
+        }
+        for (; m + L <= headSize; m += L) {
+            FloatVector a0 = FloatVector.zero(S);
+            int row = block + m;
+            for (int j = 0; j < seen; j++, row += headSize) {
+                a0 = FloatVector.fromArray(S, values, row).fma(FloatVector.broadcast(S, w[j]), a0);
+            }
+            a0.intoArray(out, o + m);
+        }
+        for (; m < headSize; m++) {
+            float a = 0f;
+            for (int j = 0; j < seen; j++) {
+                a = Math.fma(w[j], values[block + j * headSize + m], a);
+            }
+            out[o + m] = a;
+        }
+    }
+}
