@@ -7,14 +7,14 @@ import java.util.Arrays;
  * and head, {@code softmax(q·Kᵀ/√hs) · V} over every cached position up to the query's own.
  *
  * <p>Everything lives in Java arrays ({@link KvCache#heapKeys}, {@link KvCache#heapValues}),
- * with the keys stored transposed, {@code [B, nh, hs, capacity]}: then both products are
- * {@code y += a·x} loops over contiguous memory ({@link VectorAxpy} when the Vector API is
- * there, a plain loop otherwise), with the same rounding either way and in every JIT tier. One
- * (sequence, head) pair is a few such loops with no calls out; a single query (a decode step)
- * keeps its partial sums in registers instead ({@link VectorDecodeAttention}). As BLAS calls this was two tiny
- * products per pair, 24 calls per layer for GPT-2 small, each paying a call and, past ~150
- * cached positions, OpenBLAS's hand-off to its other thread; at 900 positions that cost more
- * than the weight products.
+ * with the keys stored transposed, {@code [B, nh, hs, capacity]}: then both products read
+ * contiguous rows. A single query (a decode step) keeps its partial sums in registers
+ * ({@link VectorDecodeAttention}); a short prompt's queries are {@code y += a·x} loops
+ * ({@link VectorAxpy}, or plain loops without the Vector API), which give the same bits; a long
+ * prompt is two matrix products per (sequence, head) ({@link VectorGemm}). As BLAS calls this
+ * was two tiny products per pair, 24 calls per layer for GPT-2 small, each paying a call and,
+ * past ~150 cached positions, OpenBLAS's hand-off to its other thread; at 900 positions that
+ * cost more than the weight products.
  */
 final class CacheAttention {
 
@@ -26,8 +26,10 @@ final class CacheAttention {
     private static final long PARALLEL_WORK = 300_000;
     /**
      * The key rows are read in whole blocks of this many positions (past {@code seen} into the
-     * row's unused capacity, or the next row: finite numbers whose scores are never used), so
-     * the vector loop has no scalar tail. {@link KvCache} pads its key arrays by as much.
+     * row's unused capacity, or into the next row, possibly another (sequence, head) pair's that
+     * another thread is writing at that moment), so the vector loop has no scalar tail. Those
+     * scores are never used: no softmax, maximum or sum looks past {@code seen}. {@link KvCache}
+     * pads its key arrays by as much.
      */
     static final int KEY_BLOCK = 16;
     /** Prompts of at least this many positions attend with {@link VectorGemm} when the Vector API is there. */
@@ -230,7 +232,11 @@ final class CacheAttention {
         return (seen + KEY_BLOCK - 1) / KEY_BLOCK * KEY_BLOCK;
     }
 
-    /** {@code scores[j] = q · K[j] / √hs} for {@code j < seen}, one row of {@code Kᵀ [hs, capacity]} at a time. */
+    /**
+     * {@code scores[j] = q · K[j] / √hs} for {@code j < seen} (and whole blocks past it), over
+     * {@code Kᵀ [hs, capacity]}: in registers with the Vector API, else one row of {@code Kᵀ} at a
+     * time.
+     */
     private static void scores(float[] qkv, int q, float[] keysT, int block, int headSize, int capacity, int seen,
                                float[] scores) {
         float scale = (float) (1.0 / Math.sqrt(headSize));
@@ -247,7 +253,7 @@ final class CacheAttention {
         }
     }
 
-    /** {@code out[o … o+hs) = Σ_j w[j] · V[j]}, one cached row at a time. */
+    /** {@code out[o … o+hs) = Σ_j w[j] · V[j]}: in registers with the Vector API, else one cached row at a time. */
     private static void weightedValues(float[] w, float[] values, int block, int headSize, int seen,
                                        float[] out, int o) {
         if (DECODE_VECTORS) {

@@ -36,8 +36,6 @@ final class CpuForwardPass implements ForwardPass {
 
     private final Gpt2Config config;
     private final int c;
-    private final int heads;
-    private final int headSize;
     private final int vocab;
     private final float epsilon;
     private final FloatPointer wte;      // [V, C]
@@ -63,8 +61,6 @@ final class CpuForwardPass implements ForwardPass {
     CpuForwardPass(Gpt2Weights weights) {
         this.config = weights.config();
         this.c = config.nEmbd();
-        this.heads = config.nHead();
-        this.headSize = config.headSize();
         this.vocab = config.vocabSize();
         this.epsilon = (float) config.layerNormEpsilon();
         this.wte = pointer(weights.wte());

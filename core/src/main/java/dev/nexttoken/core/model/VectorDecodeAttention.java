@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * registers while the loop runs over the key rows (or the cached positions), so the loop only
  * loads the cache. Each sum is built in the same order with the same fused multiply-adds, so the
  * results are bit for bit those of the loops. Measured on 12 layers of GPT-2 small's cache: batch
- * 8 at 144 positions 8.1 → 3.0–4.3 ms, batch 1 at 900 positions 3.9 → 2.6 ms.
+ * 8 at 144 positions 8.1 → 3.0–4.5 ms, batch 1 at 900 positions 3.9 → 2.6 ms.
  *
  * <p>No vector is passed to or returned from a method (the JIT would box it if the call is not
  * inlined). Use only after {@link VectorMatmulSupport#isAvailable()} said yes.
@@ -38,11 +38,12 @@ final class VectorDecodeAttention {
      * @param scale    multiplies every query element first ({@code 1/√hs})
      * @param keysT    the cache's keys; row {@code d} of this head at {@code block + d*capacity}
      * @param width    scores to compute: a multiple of {@link #L}, read past the seen positions
-     *                 into finite padding (see {@link CacheAttention#KEY_BLOCK})
+     *                 (see {@link CacheAttention#KEY_BLOCK}: those scores are never used)
      * @param scores   receives {@code width} scores from index 0
      */
     static void scores(float[] qkv, int q, float scale, float[] keysT, int block, int headSize, int capacity,
                        int width, float[] scores) {
+        assert width % L == 0 : "width " + width + " is not a multiple of " + L;
         int j = 0;
         for (; j + BLOCK <= width; j += BLOCK) {
             FloatVector s0 = FloatVector.zero(S);

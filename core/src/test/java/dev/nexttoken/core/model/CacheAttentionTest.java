@@ -61,34 +61,21 @@ class CacheAttentionTest {
         float[] keys = randoms(random, batch * heads * capacity * headSize + CacheAttention.KEY_BLOCK);
         float[] values = randoms(random, batch * heads * capacity * headSize);
         float[] out = new float[batch * time * c];
-        float[] want = reference(qkv, keys, values, heads, headSize, batch, time, start, capacity);
-        float[] wantKeys = storedKeys(qkv, keys, heads, headSize, batch, time, start, capacity);
+        Expected want = reference(qkv, keys, values, heads, headSize, batch, time, start, capacity);
         CacheAttention.attend(qkv, keys, values, shape, batch, time, start, capacity, out);
         String what = heads + " heads of " + headSize + ", batch " + batch + ", " + time + " new after " + start;
-        assertArrayEquals(want, out, (float) TOLERANCE, what);
-        assertArrayEquals(wantKeys, keys, what + ": the cache's keys after the call");
+        assertArrayEquals(want.out(), out, (float) TOLERANCE, what);
+        assertArrayEquals(want.keys(), keys, what + ": the cache's keys after the call");
+        assertArrayEquals(want.values(), values, what + ": the cache's values after the call");
     }
 
-    /** The transposed keys once the new ones are written, every other element (padding included) unchanged. */
-    private static float[] storedKeys(float[] qkv, float[] cachedKeys, int heads, int hs, int batch, int time, int start,
-                                      int capacity) {
-        int c = heads * hs;
-        float[] keys = cachedKeys.clone();
-        for (int b = 0; b < batch; b++) {
-            for (int h = 0; h < heads; h++) {
-                for (int t = 0; t < time; t++) {
-                    for (int d = 0; d < hs; d++) {
-                        keys[(b * heads + h) * capacity * hs + d * capacity + start + t] = qkv[(b * time + t) * 3 * c + c + h * hs + d];
-                    }
-                }
-            }
-        }
-        return keys;
+    /** The attention output, and the cache once the new keys and values are written into it. */
+    private record Expected(float[] out, float[] keys, float[] values) {
     }
 
     /** Attention written out in double, after writing the new keys and values into copies of the cache. */
-    private static float[] reference(float[] qkv, float[] cachedKeys, float[] cachedValues, int heads, int hs, int batch,
-                                     int time, int start, int capacity) {
+    private static Expected reference(float[] qkv, float[] cachedKeys, float[] cachedValues, int heads, int hs,
+                                      int batch, int time, int start, int capacity) {
         int c = heads * hs;
         float[] keys = cachedKeys.clone();
         float[] values = cachedValues.clone();
@@ -136,7 +123,7 @@ class CacheAttentionTest {
                 }
             }
         }
-        return out;
+        return new Expected(out, keys, values);
     }
 
     private static Gpt2Config config(int heads, int headSize) {

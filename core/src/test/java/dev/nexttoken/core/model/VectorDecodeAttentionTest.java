@@ -12,7 +12,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * {@link VectorDecodeAttention} gives bit for bit what the {@code y += a·x} loops it replaced
  * ({@link VectorAxpy}) give: the same fused multiply-adds in the same order, for every head
- * size (whole register blocks, single vectors, a scalar tail) and every number of positions.
+ * size (whole register blocks, single vectors, a scalar tail) and every number of positions,
+ * including rows read past their end into the next one and the cache's padding. The suite runs
+ * it with this machine's vector width and again with 8-lane vectors (see the core pom).
  */
 class VectorDecodeAttentionTest {
 
@@ -28,20 +30,25 @@ class VectorDecodeAttentionTest {
         int lanes = VectorDecodeAttention.L;
         for (int headSize : new int[]{64, 5, 16, 80}) {
             for (int width : new int[]{lanes, 4 * lanes, 5 * lanes, 9 * lanes}) {
-                int capacity = width + 3;
-                float[] keysT = randoms(2 * headSize * capacity + lanes);
-                float[] qkv = randoms(3 * headSize + 11);
-                int block = headSize * capacity;                    // the second head's block
-                float scale = (float) (1 / Math.sqrt(headSize));
-                float[] want = new float[width];
-                for (int d = 0; d < headSize; d++) {
-                    VectorAxpy.axpy(qkv[11 + d] * scale, keysT, block + d * capacity, want, 0, width);
-                }
-                float[] got = new float[width];
-                VectorDecodeAttention.scores(qkv, 11, scale, keysT, block, headSize, capacity, width, got);
-                assertArrayEquals(want, got, "head size " + headSize + ", width " + width);
+                checkScores(headSize, width, width + 3);
+                checkScores(headSize, width, Math.max(1, width - 3));    // rows shorter than width: read past their end
             }
         }
+    }
+
+    /** One head's scores over the second of two blocks, the last in the array before the cache's padding. */
+    private void checkScores(int headSize, int width, int capacity) {
+        float[] keysT = randoms(2 * headSize * capacity + CacheAttention.KEY_BLOCK);
+        float[] qkv = randoms(3 * headSize + 11);
+        int block = headSize * capacity;
+        float scale = (float) (1 / Math.sqrt(headSize));
+        float[] want = new float[width];
+        for (int d = 0; d < headSize; d++) {
+            VectorAxpy.axpy(qkv[11 + d] * scale, keysT, block + d * capacity, want, 0, width);
+        }
+        float[] got = new float[width];
+        VectorDecodeAttention.scores(qkv, 11, scale, keysT, block, headSize, capacity, width, got);
+        assertArrayEquals(want, got, "head size " + headSize + ", width " + width + ", capacity " + capacity);
     }
 
     @Test
