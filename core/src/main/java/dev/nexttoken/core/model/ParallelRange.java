@@ -36,6 +36,11 @@ final class ParallelRange {
     private ParallelRange() {
     }
 
+    /** How many chunks a large range is split into: one per core. */
+    static int threads() {
+        return THREADS;
+    }
+
     /** Runs {@code body} over {@code [0, n)}; small ranges ({@code n < minChunk * 2}) run on the caller's thread. */
     static void run(int n, int minChunk, Body body) {
         int chunks = Math.min(THREADS, n / Math.max(1, minChunk));

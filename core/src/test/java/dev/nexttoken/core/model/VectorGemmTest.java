@@ -58,6 +58,26 @@ class VectorGemmTest {
     }
 
     @Test
+    void decodeBatchesSplitByRowsOfWAroundTheLimits() {
+        // Up to INNER_SPLIT_MAX_ROWS rows, W's rows are split over the cores: k too short to split
+        // (< 2 * MIN_INNER_KC), just long enough, odd; n of whole strips (one contiguous copy per
+        // panel), with a partial strip, and the widest n that still splits (and one past it, which
+        // splits by columns); each part's panels of whole rows, several of them.
+        Random random = new Random(11);
+        int nr = VectorGemm.NR;
+        int widest = VectorGemm.KC * VectorGemm.NC / VectorGemm.MIN_INNER_KC / nr * nr;
+        int[] ks = {2 * VectorGemm.MIN_INNER_KC - 1, 2 * VectorGemm.MIN_INNER_KC, 2 * VectorGemm.MIN_INNER_KC + 3, 777};
+        int[] ns = {nr, 7 * nr + 5, 1600, widest, widest + 1};
+        for (int rows : new int[] {1, 8, VectorGemm.INNER_SPLIT_MAX_ROWS, VectorGemm.INNER_SPLIT_MAX_ROWS + 1}) {
+            for (int k : ks) {
+                for (int n : ns) {
+                    check(random, rows, k, n, random.nextBoolean(), random.nextBoolean(), random.nextBoolean());
+                }
+            }
+        }
+    }
+
+    @Test
     void columnsAroundStripAndPanelEdges() {
         // n and k around the strip width, the panel width and the KC block, with the edge tile
         // in a second panel
