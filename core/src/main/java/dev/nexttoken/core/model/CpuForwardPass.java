@@ -17,8 +17,8 @@ import java.util.List;
  * <ul>
  * <li>every weight product of one row is one {@code sgemv}, with the bias pre-loaded into the
  * output ({@code beta = 1}); products of several rows run on the Java Vector API kernels
- * ({@link VectorMatmul}, {@link VectorGemm}) when the module is present
- * ({@code --add-modules jdk.incubator.vector}), else on {@code sgemm} (see {@link #kernel});</li>
+     * ({@link VectorGemm}) when the module is present ({@code --add-modules jdk.incubator.vector}),
+ * else on {@code sgemm} (see {@link #useVectorGemm});</li>
  * <li>attention runs in Java over the cache's Java arrays ({@link CacheAttention}), per sequence
  * and head, spread over the cores;</li>
  * <li>LayerNorm, GELU and the residual adds are Java loops over a few thousand floats, copied in
@@ -42,7 +42,7 @@ final class CpuForwardPass implements ForwardPass {
     private final Layer[] layers;
     private final float[] lnFGamma;
     private final float[] lnFBeta;
-    /** Whether the Vector API kernels may run (see {@link #kernel}). */
+    /** Whether the Vector API kernels may run (see {@link #useVectorGemm}). */
     private final boolean vectors;
     private final ByteBuffer wteBytes;
 
@@ -143,14 +143,13 @@ final class CpuForwardPass implements ForwardPass {
         long t = StepProfile.start(time == 1);
         embed(ids, start, s.x);
         t = StepProfile.add(Section.EMBED, t);
-        Kernel kernel = kernel(rows, time);
-        boolean java = kernel != Kernel.BLAS;
+        boolean java = useVectorGemm(rows, time);
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
             normRows(s.x, rows, w.ln1Gamma, w.ln1Beta, s, !java);                        // s.rowsC (and s.blas().normed)
             t = StepProfile.add(Section.LAYER_NORM, t);
             if (java) {
-                kernel.linear(s.rowsC, rows, c, w.bytes.attnW(), 3 * c, w.attnB, false, s.rowsQkv); // [rows, 3C]
+                VectorGemm.linear(s.rowsC, 0, rows, c, w.bytes.attnW(), 3 * c, w.attnB, false, s.rowsQkv, 0); // [rows, 3C]
             } else {
                 linear(s.blas().normed, rows, c, w.attnW, w.attnB, 3 * c, s.blas().qkv);              // [rows, 3C]
                 s.blas().qkv.get(s.rowsQkv, 0, rows * 3 * c);
@@ -160,7 +159,7 @@ final class CpuForwardPass implements ForwardPass {
                     cache.capacity(), s.rowsC);                      // writes the new keys and values; [rows, C]
             t = StepProfile.add(Section.ATTENTION, t);
             if (java) {
-                kernel.linear(s.rowsC, rows, c, w.bytes.projW(), c, w.projB, true, s.x);   // x += y·W + b
+                VectorGemm.linear(s.rowsC, 0, rows, c, w.bytes.projW(), c, w.projB, true, s.x, 0);   // x += y·W + b
             } else {
                 s.blas().attended.put(s.rowsC, 0, rows * c);
                 linear(s.blas().attended, rows, c, w.projW, w.projB, c, s.blas().projected);
@@ -170,7 +169,7 @@ final class CpuForwardPass implements ForwardPass {
             normRows(s.x, rows, w.ln2Gamma, w.ln2Beta, s, !java);
             t = StepProfile.add(Section.LAYER_NORM, t);
             if (java) {
-                kernel.linear(s.rowsC, rows, c, w.bytes.fcW(), 4 * c, w.fcB, false, s.rows4C);   // [rows, 4C]
+                VectorGemm.linear(s.rowsC, 0, rows, c, w.bytes.fcW(), 4 * c, w.fcB, false, s.rows4C, 0);   // [rows, 4C]
             } else {
                 linear(s.blas().normed, rows, c, w.fcW, w.fcB, 4 * c, s.blas().hidden);                // [rows, 4C]
                 s.blas().hidden.get(s.rows4C, 0, rows * 4 * c);
@@ -180,7 +179,7 @@ final class CpuForwardPass implements ForwardPass {
             ParallelRange.run(rows * 4 * c, 16_384, (from, to) -> FastTanh.gelu(activations, from, to));
             t = StepProfile.add(Section.GELU, t);
             if (java) {
-                kernel.linear(s.rows4C, rows, 4 * c, w.bytes.fcProjW(), c, w.fcProjB, true, s.x);
+                VectorGemm.linear(s.rows4C, 0, rows, 4 * c, w.bytes.fcProjW(), c, w.fcProjB, true, s.x, 0);
             } else {
                 s.blas().hidden.put(s.rows4C, 0, rows * 4 * c);
                 linear(s.blas().hidden, rows, 4 * c, w.fcProjW, w.fcProjB, c, s.blas().projected);
@@ -192,40 +191,25 @@ final class CpuForwardPass implements ForwardPass {
     }
 
     /**
-     * Which code computes the weight products of a pass of {@code rows} positions, {@code time}
-     * per sequence. Measured here (AMD Zen 5, 2 cores; OpenBLAS runs its AVX2 kernels):
+     * Whether {@link VectorGemm} computes the weight products of a pass of {@code rows} positions,
+     * {@code time} per sequence, rather than OpenBLAS. Measured here (AMD Zen 5, 2 cores; OpenBLAS
+     * runs its AVX2 kernels), for GPT-2 small's 48 layer products:
      * <ul>
-     * <li>one row: OpenBLAS's {@code sgemv} streams the matrix at ~30 GB/s, ahead of the Java
-     * kernels (~21 GB/s, their off-heap loads cost extra instructions on Java 17);</li>
-     * <li>a batch decode step of 2–7 rows: {@link VectorMatmul}, which reads each weight once for
-     * all rows, where {@code sgemm} repacks the matrix (2–4× slower);</li>
-     * <li>8 rows and more: {@link VectorGemm}, the packed GEMM, 1.1–1.5× {@link VectorMatmul} at 8
-     * decode rows and 1.5–1.8× {@code sgemm} on a 512-token prompt with AVX-512; with AVX2
-     * (8-float vectors) prompts stay on {@code sgemm}, which was 1.05–1.1× faster there.</li>
+     * <li>one row: OpenBLAS's {@code sgemv} streams the matrices at ~30–35 GB/s, ahead of the Java
+     * kernel (~28 GB/s: it copies the weights into its panels first);</li>
+     * <li>a batch decode step of 2–16 rows: {@link VectorGemm}, which reads each weight once for all
+     * rows, where {@code sgemm} repacks the matrices (2–4× slower); at 2–6 rows it was 1.0–1.5×
+     * the row-streaming kernel it replaced with AVX-512, 1.8–1.9× with AVX2;</li>
+     * <li>a prompt of 8 rows and more: {@link VectorGemm} with AVX-512, 1.5–1.8× {@code sgemm} on
+     * 512 tokens; with AVX2 (8-float vectors) prompts stay on {@code sgemm}, which was 1.05–1.1×
+     * faster there.</li>
      * </ul>
      */
-    private Kernel kernel(int rows, int time) {
+    private boolean useVectorGemm(int rows, int time) {
         if (!vectors || rows == 1) {
-            return Kernel.BLAS;
+            return false;
         }
-        if (rows < 8) {
-            return time == 1 ? Kernel.VECTOR_MATMUL : Kernel.BLAS;
-        }
-        return time == 1 || VectorMatmul.lanes() >= 16 ? Kernel.VECTOR_GEMM : Kernel.BLAS;
-    }
-
-    /** The code that computes a pass's weight products; the Java ones share one signature. */
-    private enum Kernel {
-        BLAS, VECTOR_MATMUL, VECTOR_GEMM;
-
-        /** {@code y[rows, n] (+)= x[rows, k] · W + b} with {@link VectorMatmul} or {@link VectorGemm}. */
-        void linear(float[] x, int rows, int k, ByteBuffer w, int n, float[] bias, boolean accumulate, float[] y) {
-            if (this == VECTOR_GEMM) {
-                VectorGemm.linear(x, 0, rows, k, w, n, bias, accumulate, y, 0);
-            } else {
-                VectorMatmul.linear(x, 0, rows, k, w, n, bias, accumulate, y, 0);
-            }
-        }
+        return time == 1 || (rows >= 8 && VectorGemm.lanes() >= 16);
     }
 
     /** {@code x[b*T+t] = wte[ids[b][t]] + wpe[start+t]}. */
@@ -298,8 +282,8 @@ final class CpuForwardPass implements ForwardPass {
             layerNorm(x, (b * time + time - 1) * c, lnFGamma, lnFBeta, s.rowsC, b * c);
         }
         long t = StepProfile.start(time == 1);
-        if (vectors && batch > 1 && batch <= VectorMatmul.MAX_ROWS) {
-            VectorMatmul.lmHead(s.rowsC, 0, batch, c, wteBytes, vocab,
+        if (vectors && batch > 1 && batch <= VectorLmHead.MAX_ROWS) {
+            VectorLmHead.lmHead(s.rowsC, 0, batch, c, wteBytes, vocab,
                     VectorMatmulSupport.bytes(logits).asFloatBuffer(), 0);
         } else {
             s.blas().normed.put(s.rowsC, 0, batch * c);

@@ -12,15 +12,16 @@ import java.util.Arrays;
  * A packed matrix product {@code Y[rows, n] (+)= X[rows, k] · W[k, n] + bias} written with the
  * Vector API ({@code jdk.incubator.vector}), in the GotoBLAS way: blocks of {@code W} are copied
  * into a cache-resident panel, and a micro-kernel keeps a tile of outputs in registers while it
- * streams the panel. Same contract as {@link VectorMatmul#linear}, so it drops in for it (batch
- * decode, 2–16 rows) and for OpenBLAS's {@code cblas_sgemm} on prompts (hundreds of rows).
+ * streams the panel. It computes the weight products of batch decode steps (2–16 rows) and of
+ * prompts (hundreds of rows), in place of OpenBLAS's {@code cblas_sgemm}.
  *
- * <p>Why: {@link VectorMatmul#linear} loads every weight straight from the direct buffer, and on
- * Java 17 each such load ({@code fromByteBuffer}) costs the load plus ~15 instructions; here the
- * weights are copied into a heap array with bulk copies ({@code FloatBuffer.get(int, float[], int,
- * int)}, a {@code memcpy}) and every kernel load is a plain {@code fromArray}. OpenBLAS here runs its
- * AVX2 kernels; with AVX-512 (16 floats per vector, 32 registers) an 8 × 48 register tile does
- * twice the work per instruction.
+ * <p>Why: the weights are memory-mapped (a {@link ByteBuffer} over native memory), and on Java 17
+ * a vector load from native memory ({@code fromByteBuffer}) costs the load plus ~15 instructions;
+ * here the weights are copied into a heap array with bulk copies ({@code FloatBuffer.get(int,
+ * float[], int, int)}, a {@code memcpy}) and every kernel load is a plain {@code fromArray}.
+ * {@code sgemm} with few rows packs and re-reads the weights far below the memory bandwidth; and
+ * OpenBLAS here runs its AVX2 kernels, where with AVX-512 (16 floats per vector, 32 registers) an
+ * 8 × 48 register tile does twice the work per instruction.
  *
  * <p>Structure, outermost first:
  * <ol>
@@ -129,6 +130,11 @@ final class VectorGemm {
     private VectorGemm() {
     }
 
+    /** Floats per vector on this machine (16 with AVX-512, 8 with AVX2). */
+    static int lanes() {
+        return L;
+    }
+
     /**
      * {@code y[r, :] = (accumulate ? y[r, :] : 0) + bias + x[r, :] · W} for {@code r < rows}.
      *
@@ -147,7 +153,7 @@ final class VectorGemm {
      */
     static void linear(float[] x, int xOff, int rows, int k, ByteBuffer w, int n,
                        float[] bias, boolean accumulate, float[] y, int yOff) {
-        VectorMatmul.checkShapes(x, xOff, rows, k, w, n, y, yOff);                // the same checks and messages
+        VectorLmHead.checkShapes(x, xOff, rows, k, w, n, y, yOff);                // the same checks and messages
         if (bias != null && bias.length < n) {
             throw new IllegalArgumentException("bias has " + bias.length + " floats, needs " + n);
         }

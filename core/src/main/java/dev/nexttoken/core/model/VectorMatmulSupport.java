@@ -7,16 +7,15 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Whether {@link VectorMatmul} can run in this JVM, and the byte views it reads weights through.
+ * Whether the Vector API kernels ({@link VectorGemm}, {@link VectorLmHead},
+ * {@link VectorDecodeAttention}) can run in this JVM, and the byte views they read weights through.
  *
  * <p>This class does not touch the incubating Vector API itself, so it is safe to load anywhere:
- * callers ask {@link #isAvailable()} first and use {@link VectorMatmul} only when it says yes,
+ * callers ask {@link #isAvailable()} first and use the kernels only when it says yes,
  * falling back to OpenBLAS otherwise. The kernels are available when
  * <ul>
  * <li>the module {@code jdk.incubator.vector} is in the boot layer (the JVM was started with
  * {@code --add-modules jdk.incubator.vector});</li>
- * <li>{@code FloatVector.fromByteBuffer} exists (Java 16 to 18; Java 19+ replaced it with
- * {@code fromMemorySegment}, so there the caller keeps OpenBLAS);</li>
  * <li>vectors hold at least 8 floats (AVX2 or wider; narrower ones leave OpenBLAS faster);</li>
  * <li>the system property {@code nexttoken.vector} is not {@code false} (a switch for comparisons).</li>
  * </ul>
@@ -33,7 +32,7 @@ final class VectorMatmulSupport {
     private VectorMatmulSupport() {
     }
 
-    /** Whether {@link VectorMatmul} may be used; decided once per JVM. */
+    /** Whether the kernels may be used; decided once per JVM. */
     static boolean isAvailable() {
         return AVAILABLE;
     }
@@ -46,11 +45,8 @@ final class VectorMatmulSupport {
             return false;
         }
         try {
-            Class<?> floatVector = Class.forName(MODULE + ".FloatVector");
-            Class<?> species = Class.forName(MODULE + ".VectorSpecies");
-            floatVector.getMethod("fromByteBuffer", species, ByteBuffer.class, int.class, ByteOrder.class);
-            return VectorMatmul.lanes() >= 8;                    // loads the kernels only now
-        } catch (ReflectiveOperationException | LinkageError e) {
+            return VectorGemm.lanes() >= 8;                    // loads the kernels only now
+        } catch (LinkageError e) {
             return false;
         }
     }

@@ -93,30 +93,11 @@ class VectorGemmTest {
     }
 
     @Test
-    void matchesVectorMatmul() {
-        Random random = new Random(11);
-        int rows = 8;
-        int k = 768;
-        int n = 2304;
-        float[] wFloats = VectorMatmulTest.randomFloats(random, k * n);
-        ByteBuffer w = VectorMatmulTest.floats(wFloats, true);
-        float[] x = VectorMatmulTest.randomFloats(random, rows * k);
-        float[] bias = VectorMatmulTest.randomFloats(random, n);
-        float[] got = new float[rows * n];
-        float[] want = new float[rows * n];
-        VectorGemm.linear(x, 0, rows, k, w, n, bias, false, got, 0);
-        VectorMatmul.linear(x, 0, rows, k, w, n, bias, false, want, 0);
-        for (int i = 0; i < got.length; i++) {
-            assertEquals(want[i], got[i], 1e-4f, "output " + i);
-        }
-    }
-
-    @Test
     void leavesTheCallersBufferAlone() {
         Random random = new Random(12);
-        ByteBuffer w = VectorMatmulTest.floats(VectorMatmulTest.randomFloats(random, 20 * 40), true);
+        ByteBuffer w = VectorLmHeadTest.floats(VectorLmHeadTest.randomFloats(random, 20 * 40), true);
         w.position(8).limit(100);
-        VectorGemm.linear(VectorMatmulTest.randomFloats(random, 3 * 20), 0, 3, 20, w, 40, null, false, new float[3 * 40], 0);
+        VectorGemm.linear(VectorLmHeadTest.randomFloats(random, 3 * 20), 0, 3, 20, w, 40, null, false, new float[3 * 40], 0);
         assertEquals(8, w.position());
         assertEquals(100, w.limit());
         assertEquals(ByteOrder.BIG_ENDIAN, w.order());
@@ -159,13 +140,13 @@ class VectorGemmTest {
      */
     private static void check(Random random, int rows, int k, int n, boolean withBias, boolean accumulate,
                               boolean direct) {
-        float[] wFloats = VectorMatmulTest.randomFloats(random, k * n);
-        ByteBuffer w = VectorMatmulTest.floats(wFloats, direct);
+        float[] wFloats = VectorLmHeadTest.randomFloats(random, k * n);
+        ByteBuffer w = VectorLmHeadTest.floats(wFloats, direct);
         int xOff = 1 + random.nextInt(5);
         int yOff = 1 + random.nextInt(5);
-        float[] x = VectorMatmulTest.randomFloats(random, xOff + rows * k + 2);
-        float[] bias = withBias ? VectorMatmulTest.randomFloats(random, n) : null;
-        float[] y = VectorMatmulTest.randomFloats(random, yOff + rows * n + 3);
+        float[] x = VectorLmHeadTest.randomFloats(random, xOff + rows * k + 2);
+        float[] bias = withBias ? VectorLmHeadTest.randomFloats(random, n) : null;
+        float[] y = VectorLmHeadTest.randomFloats(random, yOff + rows * n + 3);
         float[] before = y.clone();
         VectorGemm.linear(x, xOff, rows, k, w, n, bias, accumulate, y, yOff);
         String what = "rows=" + rows + " k=" + k + " n=" + n + " bias=" + withBias + " accumulate=" + accumulate

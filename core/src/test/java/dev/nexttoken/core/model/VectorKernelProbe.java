@@ -15,7 +15,8 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * A stand-alone speed probe (a {@code main}, no JMH, not a test): {@link VectorMatmul} against
+ * A stand-alone speed probe (a {@code main}, no JMH, not a test): {@link VectorGemm} and
+ * {@link VectorLmHead} against
  * OpenBLAS's {@code cblas_sgemm} ({@code M = B}) and {@code cblas_sgemv} ({@code B = 1}) on the
  * same random arrays, reported as GB/s of weights streamed (weight bytes / median time).
  *
@@ -29,7 +30,7 @@ import java.util.Random;
  * {@code mvn -B -o -q -pl core test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt}, with
  * <pre>
  * OMP_WAIT_POLICY=PASSIVE java --add-modules jdk.incubator.vector -Dorg.bytedeco.javacpp.maxphysicalbytes=0 \
- *     -cp core/target/test-classes:core/target/classes:$(cat /tmp/cp.txt) dev.nexttoken.core.model.VectorMatmulProbe
+ *     -cp core/target/test-classes:core/target/classes:$(cat /tmp/cp.txt) dev.nexttoken.core.model.VectorKernelProbe
  * </pre>
  * Options (system properties): {@code -Drounds=15}, {@code -Dlayers=12}, {@code -Dk=768}, {@code -Dn=3072},
  * {@code -Dvocab=50257}, {@code -Dc=768}, {@code -Dbatches=1,4,8,16}, {@code -DheadBatches=1,8}, and
@@ -37,7 +38,7 @@ import java.util.Random;
  * {@code -DblasThreads=0} (OpenBLAS's thread count; 0 keeps its default). For one thread on both sides add
  * {@code -XX:ActiveProcessorCount=1} (the kernels' pool then runs on the caller) and {@code -DblasThreads=1}.
  */
-public final class VectorMatmulProbe {
+public final class VectorKernelProbe {
 
     private static final int ROW_MAJOR = openblas.CblasRowMajor;
     private static final int NO_TRANS = openblas.CblasNoTrans;
@@ -50,7 +51,7 @@ public final class VectorMatmulProbe {
         }
     }
 
-    private VectorMatmulProbe() {
+    private VectorKernelProbe() {
     }
 
     /**
@@ -60,7 +61,7 @@ public final class VectorMatmulProbe {
      */
     public static void main(String[] args) {
         if (!VectorMatmulSupport.isAvailable()) {
-            System.err.println("the Vector API is not available: run with --add-modules jdk.incubator.vector on Java 17/18");
+            System.err.println("the Vector API is not available: run with --add-modules jdk.incubator.vector");
             System.exit(2);
         }
         int rounds = Integer.getInteger("rounds", 15);
@@ -110,7 +111,7 @@ public final class VectorMatmulProbe {
         for (int b : batches) {
             variants.add(new Variant(String.format("linear %dx[%d,%d] B=%-2d vector", layers, k, n, b), linearBytes, () -> {
                 for (ByteBuffer weights : wBytes) {
-                    VectorMatmul.linear(xHeap, 0, b, k, weights, n, null, false, yHeap, 0);
+                    VectorGemm.linear(xHeap, 0, b, k, weights, n, null, false, yHeap, 0);
                 }
             }));
             variants.add(new Variant(String.format("linear %dx[%d,%d] B=%-2d sgemm ", layers, k, n, b), linearBytes, () -> {
@@ -128,7 +129,7 @@ public final class VectorMatmulProbe {
         }
         for (int b : headBatches) {
             variants.add(new Variant(String.format("lm_head [%d,%d] B=%-2d vector", vocab, c, b), headBytes,
-                    () -> VectorMatmul.lmHead(xHeap, 0, b, c, wteBytes, vocab, logitsBuffer, 0)));
+                    () -> VectorLmHead.lmHead(xHeap, 0, b, c, wteBytes, vocab, logitsBuffer, 0)));
             variants.add(new Variant(String.format("lm_head [%d,%d] B=%-2d sgemm ", vocab, c, b), headBytes,
                     () -> openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, b, vocab, c, 1f, xPointer, c,
                             wtePointer, c, 0f, logitsPointer, vocab)));
@@ -154,7 +155,7 @@ public final class VectorMatmulProbe {
                 v.micros().add((System.nanoTime() - start) / 1e3 / repeat);
             }
         }
-        System.out.printf(Locale.ROOT, "lanes %d, rounds %d, kernel threads %d, OpenBLAS threads %d%n", VectorMatmul.lanes(),
+        System.out.printf(Locale.ROOT, "lanes %d, rounds %d, kernel threads %d, OpenBLAS threads %d%n", VectorGemm.lanes(),
                 rounds, Runtime.getRuntime().availableProcessors(), Nd4j.factory().blas().getMaxThreads());
         for (Variant v : variants) {
             double[] sorted = v.micros().stream().mapToDouble(Double::doubleValue).sorted().toArray();

@@ -19,61 +19,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@link VectorMatmul} against plain reference loops (in double): random shapes with and without
- * tails (columns or widths that do not fill a vector), batches of 1 to 16 rows, bias and
- * accumulation, weights in direct (native) and heap buffers. Skipped when the JVM runs without
- * {@code --add-modules jdk.incubator.vector}.
+ * {@link VectorLmHead} against a plain reference loop (in double): random shapes with and without
+ * tails (widths that do not fill a vector, odd vocabularies), batches of 1 to 16 rows, weights in
+ * direct (native) and heap buffers, and weights read in place from Nd4j arrays (also by
+ * {@link VectorGemm}). Skipped when the JVM runs without {@code --add-modules jdk.incubator.vector}.
  *
  * <p>Tolerance: {@code |got - want| ≤ 1e-4 · sqrt(Σ (x_i w_i)²)} per output, i.e. 1e-4 relative
  * to the natural size of a sum of {@code k} random terms; float32 sums in another order stay far
  * inside it (~{@code 6e-8 · sqrt(k)}), a wrong or missing term does not.
  */
-class VectorMatmulTest {
+class VectorLmHeadTest {
 
     private static final double TOLERANCE = 1e-4;
 
     @BeforeEach
     void needsVectorApi() {
         assumeTrue(VectorMatmulSupport.isAvailable(), "the JVM runs without " + VectorMatmulSupport.MODULE);
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {1, 2, 3, 4, 5, 7, 8, 9, 16})
-    void linearMatchesReferenceOnModelShapes(int rows) {
-        int lanes = VectorMatmul.lanes();
-        int[][] shapes = {{768, 2304}, {768, 3072}, {3072, 768}, {96, 4 * lanes}};
-        Random random = new Random(rows);
-        for (int[] shape : shapes) {
-            checkLinear(random, rows, shape[0], shape[1], true, false, true);
-        }
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {1, 3, 8, 16})
-    void linearHandlesTailsAndOddShapes(int rows) {
-        int lanes = VectorMatmul.lanes();
-        Random random = new Random(100 + rows);
-        // n: under one vector, one vector, a vector plus a few, two tiles plus a tail; k: 1, odd, over K_BLOCK
-        int[] ns = {1, lanes - 1, lanes, lanes + 3, 2 * lanes, 4 * lanes + lanes / 2 + 1, 777};
-        int[] ks = {1, 2, 5, 63, 64, 65, 131};
-        for (int n : ns) {
-            for (int k : ks) {
-                checkLinear(random, rows, k, n, random.nextBoolean(), random.nextBoolean(), random.nextBoolean());
-            }
-        }
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {1, 3, 8, 16})
-    void linearAccumulatesIntoOutput(int rows) {
-        Random random = new Random(200 + rows);
-        checkLinear(random, rows, 300, 2 * VectorMatmul.lanes() * 5 + 7, true, true, true);
-        checkLinear(random, rows, 300, 2 * VectorMatmul.lanes() * 5 + 7, false, true, false);
-    }
-
-    @Test
-    void linearWorksPastSixteenRows() {
-        checkLinear(new Random(300), 23, 130, 70, true, true, true);
     }
 
     @ParameterizedTest
@@ -87,7 +48,7 @@ class VectorMatmulTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 8, 16})
     void lmHeadHandlesTailsAndOddShapes(int rows) {
-        int lanes = VectorMatmul.lanes();
+        int lanes = VectorGemm.lanes();
         Random random = new Random(500 + rows);
         int[] cs = {1, lanes - 1, lanes, lanes + 1, 2 * lanes, 3 * lanes + 5, 100};
         int[] vocabs = {1, 2, 3, 257, 600};
@@ -103,18 +64,18 @@ class VectorMatmulTest {
         Random random = new Random(600);
         int rows = 3;
         int k = 50;
-        int n = 2 * VectorMatmul.lanes() + 5;
+        int n = 2 * VectorGemm.lanes() + 5;
         INDArray w = Nd4j.rand(DataType.FLOAT, k, n).subi(0.5);
         float[] x = randomFloats(random, rows * k);
         float[] y = new float[rows * n];
-        VectorMatmul.linear(x, 0, rows, k, VectorMatmulSupport.bytes(w), n, null, false, y, 0);
+        VectorGemm.linear(x, 0, rows, k, VectorMatmulSupport.bytes(w), n, null, false, y, 0);
         float[] wFloats = w.data().asFloat();
         assertClose(referenceLinear(x, 0, rows, k, wFloats, n, null, null), y, 0, rows, n, "nd4j weights");
 
         INDArray wte = Nd4j.rand(DataType.FLOAT, 301, k).subi(0.5);
         INDArray logits = Nd4j.create(DataType.FLOAT, rows, 301);
         FloatBuffer out = VectorMatmulSupport.bytes(logits).asFloatBuffer();
-        VectorMatmul.lmHead(x, 0, rows, k, VectorMatmulSupport.bytes(wte), 301, out, 0);
+        VectorLmHead.lmHead(x, 0, rows, k, VectorMatmulSupport.bytes(wte), 301, out, 0);
         float[] got = logits.data().asFloat();
         assertClose(referenceLmHead(x, 0, rows, k, wte.data().asFloat(), 301), got, 0, rows, 301, "nd4j logits");
     }
@@ -123,40 +84,13 @@ class VectorMatmulTest {
     void rejectsWrongSizes() {
         float[] x = new float[8];
         ByteBuffer w = ByteBuffer.allocateDirect(4 * 4 * 4);
-        assertThrows(IllegalArgumentException.class, () -> VectorMatmul.linear(x, 0, 2, 4, w, 5, null, false, new float[10], 0));
-        assertThrows(IllegalArgumentException.class, () -> VectorMatmul.linear(x, 0, 3, 4, w, 4, null, false, new float[12], 0));
-        assertThrows(IllegalArgumentException.class, () -> VectorMatmul.linear(x, 0, 2, 4, w, 4, null, false, new float[7], 0));
-        assertThrows(IllegalArgumentException.class, () -> VectorMatmul.linear(x, 0, 2, 4, w, 4, new float[3], false, new float[8], 0));
-        assertThrows(IllegalArgumentException.class, () -> VectorMatmul.lmHead(x, 0, 2, 4, w, 4, FloatBuffer.allocate(7), 0));
-        assertThrows(IllegalArgumentException.class, () -> VectorMatmul.lmHead(x, 0, 2, 4, w, 5, FloatBuffer.allocate(10), 0));
+        assertThrows(IllegalArgumentException.class, () -> VectorLmHead.lmHead(x, 0, 2, 4, w, 4, FloatBuffer.allocate(7), 0));
+        assertThrows(IllegalArgumentException.class, () -> VectorLmHead.lmHead(x, 0, 2, 4, w, 5, FloatBuffer.allocate(10), 0));
         assertThrows(IllegalArgumentException.class, () -> VectorMatmulSupport.bytes(Nd4j.create(DataType.DOUBLE, 2, 2)));
         assertThrows(IllegalArgumentException.class, () -> VectorMatmulSupport.bytes(Nd4j.create(DataType.FLOAT, 4, 4).getRow(1)));
     }
 
-    /** Runs {@link VectorMatmul#linear} with offsets into larger arrays and compares every output, and the untouched rest. */
-    private static void checkLinear(Random random, int rows, int k, int n, boolean withBias, boolean accumulate,
-                                    boolean direct) {
-        float[] wFloats = randomFloats(random, k * n);
-        ByteBuffer w = floats(wFloats, direct);
-        int xOff = random.nextInt(5);
-        int yOff = random.nextInt(5);
-        float[] x = randomFloats(random, xOff + rows * k);
-        float[] bias = withBias ? randomFloats(random, n) : null;
-        float[] y = randomFloats(random, yOff + rows * n + 3);
-        float[] before = y.clone();
-        VectorMatmul.linear(x, xOff, rows, k, w, n, bias, accumulate, y, yOff);
-        double[][] want = referenceLinear(x, xOff, rows, k, wFloats, n, bias, accumulate ? before : null, yOff);
-        String what = "linear rows=" + rows + " k=" + k + " n=" + n + " bias=" + withBias + " accumulate=" + accumulate;
-        assertClose(want, y, yOff, rows, n, what);
-        for (int i = 0; i < yOff; i++) {
-            assertEquals(before[i], y[i], what + ": wrote before the output");
-        }
-        for (int i = yOff + rows * n; i < y.length; i++) {
-            assertEquals(before[i], y[i], what + ": wrote past the output");
-        }
-    }
-
-    /** Runs {@link VectorMatmul#lmHead} into a buffer with room on both sides and compares. */
+    /** Runs {@link VectorLmHead#lmHead} into a buffer with room on both sides and compares. */
     private static void checkLmHead(Random random, int rows, int c, int vocab, boolean direct) {
         float[] wteFloats = randomFloats(random, vocab * c);
         ByteBuffer wte = floats(wteFloats, direct);
@@ -165,7 +99,7 @@ class VectorMatmulTest {
         float[] x = randomFloats(random, xOff + rows * c);
         FloatBuffer logits = FloatBuffer.allocate(outOff + rows * vocab + 2);
         logits.put(0, -7f);
-        VectorMatmul.lmHead(x, xOff, rows, c, wte, vocab, logits, outOff);
+        VectorLmHead.lmHead(x, xOff, rows, c, wte, vocab, logits, outOff);
         float[] got = logits.array();
         String what = "lmHead rows=" + rows + " c=" + c + " vocab=" + vocab;
         assertClose(referenceLmHead(x, xOff, rows, c, wteFloats, vocab), got, outOff, rows, vocab, what);
