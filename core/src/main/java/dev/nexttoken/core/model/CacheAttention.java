@@ -298,8 +298,15 @@ final class CacheAttention {
         }
     }
 
-    /** Softmax of {@code w[from … from+seen)} in place, shifted by the maximum for stability. */
+    /**
+     * Softmax of {@code w[from … from+seen)} in place, shifted by the maximum for stability: with
+     * {@link VectorSoftmax} when the Vector API is there, else with {@link Math#exp} in double.
+     */
     static void softmax(float[] w, int from, int seen) {
+        if (VECTORS) {
+            VectorSoftmax.softmax(w, from, seen);
+            return;
+        }
         int to = from + seen;
         float max = Float.NEGATIVE_INFINITY;
         for (int j = from; j < to; j++) {
