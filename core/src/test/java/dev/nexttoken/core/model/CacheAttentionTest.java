@@ -25,6 +25,8 @@ class CacheAttentionTest {
                 {12, 64, 1, 1, 899, 1024},     // a decode step at 900 positions
                 {12, 64, 8, 1, 150, 300},      // a batch decode step
                 {12, 64, 1, 37, 0, 64},        // a prompt (as matrix products with the Vector API)
+                {4, 64, 1, 200, 0, 256},       // a prompt over several causal blocks, the last partial
+                {2, 64, 2, 130, 70, 256},      // several blocks after a cached prefix
                 {6, 64, 2, 20, 30, 64},        // a batch of prompts after a cached prefix
                 {4, 16, 3, 5, 7, 20},          // a prompt after a cached prefix
                 {2, 32, 2, 3, 1, 4},           // cache exactly full
