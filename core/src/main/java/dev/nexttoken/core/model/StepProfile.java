@@ -8,7 +8,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Where the time of the CPU fast path goes, per section, printed to stderr at exit: decode
  * steps (one new position per sequence) when the system property {@code nexttoken.profile} is
  * {@code true}, prompt passes when it is {@code prompt}; the two are never mixed, since one
- * prompt would swamp many steps. Off by default: then each probe is one static boolean check.
+ * prompt would swamp many steps. {@code nexttoken.profile.skip=N} leaves out the first {@code N}
+ * such passes (the JIT's warm-up: a few interpreted prompt passes take seconds). Off by default:
+ * then each probe is one static boolean check.
  */
 final class StepProfile {
 
@@ -20,7 +22,11 @@ final class StepProfile {
     /** Whether prompt passes are measured rather than decode steps. */
     private static final boolean PROMPTS = MODE.equals("prompt");
     private static final Map<Section, LongAdder> NANOS = new EnumMap<>(Section.class);
+    /** Passes of the measured kind left out at the start. */
+    private static final long SKIP = Long.getLong("nexttoken.profile.skip", 0);
     private static final LongAdder STEPS = new LongAdder();
+    /** Passes of the measured kind seen so far, measured or skipped. */
+    private static final LongAdder SEEN = new LongAdder();
 
     static {
         for (Section s : Section.values()) {
@@ -36,7 +42,7 @@ final class StepProfile {
 
     /** The start of a measured stretch, or 0 (nothing is recorded) when off or not the kind of pass measured. */
     static long start(boolean decodeStep) {
-        return ENABLED && decodeStep != PROMPTS ? System.nanoTime() : 0;
+        return ENABLED && decodeStep != PROMPTS && SEEN.sum() >= SKIP ? System.nanoTime() : 0;
     }
 
     /** Adds the time since {@code start} to {@code section}; returns now, to chain sections (0 stays 0). */
@@ -51,15 +57,18 @@ final class StepProfile {
 
     static void step(boolean decodeStep) {
         if (ENABLED && decodeStep != PROMPTS) {
-            STEPS.increment();
+            if (SEEN.sum() >= SKIP) {
+                STEPS.increment();
+            }
+            SEEN.increment();
         }
     }
 
     private static void print() {
         long steps = Math.max(1, STEPS.sum());
         long total = NANOS.values().stream().mapToLong(LongAdder::sum).sum();
-        System.err.printf("nexttoken profile: %d %s, %.3f ms each%n", steps, PROMPTS ? "prompt passes" : "decode steps",
-                total / 1e6 / steps);
+        System.err.printf("nexttoken profile: %d %s (after %d skipped), %.3f ms each%n", steps,
+                PROMPTS ? "prompt passes" : "decode steps", Math.min(SKIP, SEEN.sum()), total / 1e6 / steps);
         for (Section s : Section.values()) {
             long n = NANOS.get(s).sum();
             System.err.printf("  %-15s %8.3f ms  %5.1f %%%n", s, n / 1e6 / steps, 100.0 * n / Math.max(1, total));
