@@ -23,6 +23,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -90,11 +91,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object with the measurements, and nothing else.")
     boolean json;
 
-    @Option(names = "--copy-weights",
-            description = "With --model: read the weights into memory instead of mapping the file (slower to load,"
-                    + " a page fault per 4 KB; faster to decode when the mapped file's pages are scattered, as"
-                    + " measured for gpt2-xl).")
-    boolean copyWeights;
+    @Mixin
+    CopyWeightsOption copyOption;
 
     @Option(names = "--write-model", paramLabel = "DIR",
             description = "With --random: write the random weights as a Hugging Face folder (config.json,"
@@ -149,7 +147,7 @@ public final class BenchCommand implements Callable<Integer> {
         String name;
         Generator generator;
         if (modelChoice != null && modelChoice.random != null) {
-            check(!copyWeights, "--copy-weights needs --model DIR (random weights are made in memory already)");
+            check(!copyOption.copyWeights, "--copy-weights needs --model DIR (random weights are made in memory already)");
             Gpt2Config config;
             try {
                 config = Gpt2Config.preset(modelChoice.random);
@@ -170,7 +168,7 @@ public final class BenchCommand implements Callable<Integer> {
             check(writeModel == null, "--write-model needs --random NAME");
             Path dir = ModelLoader.resolve(modelChoice == null ? null : modelChoice.model);
             name = dir.toString();
-            generator = ModelLoader.load(dir, err, copyWeights);
+            generator = ModelLoader.load(dir, err, copyOption.copyWeights);
         }
         double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
 

@@ -74,6 +74,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     NanoGptOptions nanoGpt;
 
+    @Mixin
+    CopyWeightsOption copyOption;
+
     @Option(names = "--trace", paramLabel = "N",
             description = "Also show, for every new token, the N most likely candidates (logits, probabilities)"
                     + " and the one chosen; with --json as the field \"trace\".")
@@ -162,7 +165,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         long loadStart = System.nanoTime();
-        try (Generator generator = ModelLoader.load(modelDir, spec.commandLine().getErr())) {
+        try (Generator generator = ModelLoader.load(modelDir, spec.commandLine().getErr(), copyOption.copyWeights)) {
             double loadMillis = (System.nanoTime() - loadStart) / 1e6;
             if (generation.stream) {
                 StreamPrinter printer = new StreamPrinter(out, promptText, options.numSamples());

@@ -57,8 +57,9 @@ public final class ModelLoader {
      * {@link #load(Path, PrintWriter)}, optionally reading the weights into memory instead of
      * mapping the file ({@link Gpt2Weights.LoadOptions#withWritable}): slower to load (every 4 KB
      * of fresh memory is a page fault), but decoding reads ordinary memory. On the VMs measured,
-     * gpt2-xl's decode steps took 201–220 ms that way against 381 ms from its 6.2 GB mapping
-     * (a probe timing the model alone), after a 31–40 s load instead of 1.4 s.
+     * gpt2-xl decoded 5.5–5.9 tokens/s that way against 1.7–2.3 from its 6.2 GB mapping, after an
+     * 8.8 s load (transparent huge pages asked for by {@code bin/nexttoken}; 43 s without) instead
+     * of 0.5–1.4 s; GPT-2 small decoded no faster.
      */
     public static Generator load(Path modelDir, PrintWriter err, boolean copyWeights) {
         Nd4jStartup.start();

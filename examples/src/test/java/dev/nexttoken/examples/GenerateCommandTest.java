@@ -65,6 +65,14 @@ class GenerateCommandTest {
     }
 
     @Test
+    void weightsCopiedIntoMemoryGiveTheSameTokensAsTheMapping() throws IOException {
+        JsonNode json = JSON.readTree(generate("--tokens", TinyModel.PROMPT_TOKENS, "--temperature", "0",
+                "--max-new-tokens", "5", "--copy-weights", "--json").out());
+
+        assertArrayEquals(TinyModel.GREEDY_5, ints(json.get("samples").get(0).get("tokens")));
+    }
+
+    @Test
     void humanOutputIsPromptAndTextThenTheSeparatorAsSampleDotPy() {
         CliRun run = generate("--start", "The quick brown", "--temperature", "0", "--max-new-tokens", "5");
 

@@ -220,6 +220,28 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void largeF32CopiesAreReadInParallelChunksIntoTheArray() throws IOException {
+        // three and a bit read chunks (2^20 floats each), every element checked
+        int n = 3 * (1 << 20) + 5;
+        float[] pattern = new float[n];
+        for (int i = 0; i < n; i++) {
+            pattern[i] = i * 0.25f - 7f;
+        }
+        Path file = dir.resolve("big32.safetensors");
+        SafetensorsFile.write(file, Map.of("v", Nd4j.create(pattern, new long[]{n}, DataType.FLOAT)), Dtype.F32);
+        try (SafetensorsFile st = SafetensorsFile.open(file)) {
+            INDArray copy = st.loadCopy("v");
+            assertFalse(st.isMapped(copy));
+            assertArrayEquals(pattern, copy.data().asFloat());
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(Files.size(file) - 4 * 1000);      // cut the last chunk short after opening
+            }
+            ModelLoadException e = assertThrows(ModelLoadException.class, () -> st.loadCopy("v"));
+            assertTrue(e.getMessage().contains("tensor 'v': unexpected end of file"), e.getMessage());
+        }
+    }
+
+    @Test
     void scansForNonFiniteValues() {
         Path file = writeRaw(dir.resolve("x.safetensors"), pad(
                 "{\"ok\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
