@@ -41,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 
 /**
@@ -86,7 +87,10 @@ public final class SafetensorsFile implements AutoCloseable {
     /** The largest header accepted, as in the reference implementation: 100 MB. */
     static final long MAX_HEADER_BYTES = 100_000_000L;
 
-    /** Elements read per step when converting (F16, BF16, unaligned F32) or scanning data: 4 MB of float32. */
+    /**
+     * Elements read per step when converting (F16, BF16) or scanning data, and per parallel chunk
+     * of an F32 copy: 4 MB of float32.
+     */
     private static final int CHUNK_ELEMENTS = 1 << 20;
 
     private static final String METADATA_KEY = "__metadata__";
@@ -692,18 +696,21 @@ public final class SafetensorsFile implements AutoCloseable {
      * Reads a tensor's bytes straight into {@code target} (F32 on a little-endian machine needs no
      * conversion), in chunks of {@link #CHUNK_ELEMENTS} floats read in parallel: the first touch of
      * fresh memory is a page fault per 4 KB, ~16 µs each on the VMs measured, so the faults of
-     * gpt2-xl's 6.2 GB (38 s on one thread) are worth spreading over the cores.
+     * gpt2-xl's 6.2 GB (38 s on one thread) are worth spreading over the cores. A chunk that fails
+     * stops the chunks not yet started; the first failure is thrown once every chunk has returned,
+     * so nothing still writes into the array when the caller drops it.
      */
     private void readInto(TensorInfo info, BytePointer target) {
         long bytes = info.byteLength();
         long chunkBytes = (long) CHUNK_ELEMENTS * Float.BYTES;
         int chunks = (int) ((bytes + chunkBytes - 1) / chunkBytes);
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
         IntStream.range(0, chunks).parallel().forEach(chunk -> {
+            if (failure.get() != null) {
+                return;
+            }
             long from = chunk * chunkBytes;
-            // this chunk of the array's memory (JavaCPP's buffer starts at the pointer's address,
-            // positioned at `from`: slice it to index 0 = byte `from`)
-            ByteBuffer window = new BytePointer(target).position(from).limit(Math.min(bytes, from + chunkBytes))
-                    .asByteBuffer().slice();
+            ByteBuffer window = window(target, from, Math.min(chunkBytes, bytes - from));
             long position = dataStart + info.begin() + from;
             try {
                 while (window.hasRemaining()) {
@@ -714,10 +721,28 @@ public final class SafetensorsFile implements AutoCloseable {
                     }
                 }
             } catch (IOException e) {
-                throw new ModelLoadException(path + ": tensor '" + info.name() + "': cannot read its data: "
-                        + e.getMessage(), e);
+                failure.compareAndSet(null, new ModelLoadException(path + ": tensor '" + info.name()
+                        + "': cannot read its data: " + e.getMessage(), e));
+            } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
             }
         });
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
+
+    /**
+     * A byte buffer over {@code length} bytes of native memory, {@code from} bytes past
+     * {@code base}, index 0 at that byte. Built from the offset address itself: a buffer over
+     * {@code base} positioned at {@code from} could not reach past 2 GB.
+     */
+    static ByteBuffer window(BytePointer base, long from, long length) {
+        if (length > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a window of " + length + " bytes is over 2 GB");
+        }
+        BytePointer start = base.getPointer(from);
+        return start.capacity(length).limit(length).asByteBuffer();
     }
 
     /**

@@ -10,8 +10,10 @@ import java.util.Arrays;
  * with the keys stored transposed, {@code [B, nh, hs, capacity]}: then both products read
  * contiguous rows. A single query (a decode step) keeps its partial sums in registers
  * ({@link VectorDecodeAttention}); a short prompt's queries are {@code y += a·x} loops
- * ({@link VectorAxpy}, or plain loops without the Vector API), which give the same bits; a long
- * prompt is two matrix products per (sequence, head) ({@link VectorGemm}). As BLAS calls this
+ * ({@link VectorAxpy}, or plain loops without the Vector API, which give the same bits for the
+ * same weights; the weights themselves differ in the last bits, {@link VectorSoftmax}'s {@code exp}
+ * against {@link Math#exp}); a long prompt is two matrix products per (sequence, head) and block
+ * of {@link #CAUSAL_BLOCK} queries ({@link VectorGemm}). As BLAS calls this
  * was two tiny products per pair, 24 calls per layer for GPT-2 small, each paying a call and,
  * past ~150 cached positions, OpenBLAS's hand-off to its other thread; at 900 positions that
  * cost more than the weight products.
@@ -179,7 +181,7 @@ final class CacheAttention {
 
     /**
      * A thread's working arrays, each grown to the largest request and never shrunk: rows of
-     * scores (the loops' four rows, or a prompt's {@code [T, L]}), and a prompt's queries and
+     * scores (the loops' four rows, or a block of a prompt's, {@code [Tb, L_b]}), and a prompt's queries and
      * results.
      */
     private static final class Scratch {

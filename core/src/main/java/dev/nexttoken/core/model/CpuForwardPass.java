@@ -16,9 +16,9 @@ import java.util.List;
  * decode step, so this pass calls OpenBLAS directly on the arrays' memory:
  * <ul>
  * <li>every weight product of one row is one {@code sgemv}, with the bias pre-loaded into the
- * output ({@code beta = 1}); products of several rows run on the Java Vector API kernels
-     * ({@link VectorGemm}) when the module is present ({@code --add-modules jdk.incubator.vector}),
- * else on {@code sgemm} (see {@link #useVectorGemm});</li>
+ * output ({@code beta = 1}); products of several rows (a decode batch; a prompt of 8 rows or
+ * more with AVX-512) run on the Java Vector API's {@link VectorGemm} when the module is present
+ * ({@code --add-modules jdk.incubator.vector}), else on {@code sgemm} (see {@link #useVectorGemm});</li>
  * <li>attention runs in Java over the cache's Java arrays ({@link CacheAttention}), per sequence
  * and head, spread over the cores;</li>
  * <li>LayerNorm, GELU and the residual adds are Java loops over a few thousand floats, copied in

@@ -31,7 +31,8 @@ import java.util.Arrays;
  * its share into {@code Y} or into a partial sum that is added at the end (see {@link #innerParts});</li>
  * <li>per thread, blocks of {@code W} are copied into the thread's panel (480 KB, sized for a 1 MB
  * L2): {@link #NC} columns × {@link #KC} rows with one bulk copy per row segment, or, split by
- * rows, as many whole rows as fit, one bulk copy in all;</li>
+ * rows, as many whole rows as fit: one bulk copy for the whole panel when {@code n} is a whole
+ * number of strips (GPT-2 small with AVX-512), else one per row, padded to whole strips;</li>
  * <li>for each group of {@link #MR} rows of {@code X} (its {@code MR × KC} inputs stay in L1) the
  * micro-kernel runs over every strip of the panel: an {@code MR × NR} tile of {@code Y} is loaded
  * into registers once per {@code KC} block, gets {@code KC} rank-1 updates (broadcast
@@ -97,13 +98,18 @@ final class VectorGemm {
     static final int INNER_SPLIT_MAX_ROWS = 2 * MR;
     /** The fewest rows of {@code W} a panel of whole rows may hold; wider matrices split by columns. */
     static final int MIN_INNER_KC = 16;
+    /** The most parts a product is split into by rows of {@code W}, whatever the number of cores. */
+    static final int MAX_INNER_PARTS = 8;
     /** Arrays in native memory are in the platform's byte order (little-endian on x86 and ARM). */
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     /** Each thread's scratch arrays, reused from call to call (the pool's threads live as long as the JVM). */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** A thread's packed panel of {@code W} and its edge tile of {@code Y}. */
+    /**
+     * A thread's packed panel of {@code W}, its edge tile of {@code Y}, and (on the thread that
+     * called {@link #linear}) the partial sums of a product split by rows of {@code W}.
+     */
     private static final class Scratch {
         /** {@code KC × NC} floats: a {@code [kc, ldp]} row-major block of {@code W} (see {@link #pack}). */
         final float[] panel = new float[KC * NC];
@@ -112,9 +118,11 @@ final class VectorGemm {
         /** The other parts' partial sums of a product split by rows of {@code W}; grown on demand. */
         float[][] partials = new float[0][];
 
+        /** At least {@code count} arrays of at least {@code floats} each; only ever grown. */
         float[][] partials(int count, int floats) {
-            if (partials.length != count || (count > 0 && partials[0].length < floats)) {
-                partials = new float[count][floats];
+            if (partials.length < count || (count > 0 && partials[0].length < floats)) {
+                partials = new float[Math.max(count, partials.length)][Math.max(floats,
+                        partials.length > 0 ? partials[0].length : 0)];
             }
             return partials;
         }
@@ -177,14 +185,16 @@ final class VectorGemm {
      * copies whole rows of {@code W}, a contiguous run of memory (one {@code memcpy} per panel when
      * {@code n} is a whole number of strips), where a split by columns copies one short segment per
      * row ({@code NC} floats, {@code n} apart). Measured on GPT-2 small's 48 layer products at 8
-     * rows: 14.4 ms against 17.8 ms. Needs panels of at least {@link #MIN_INNER_KC} whole rows.
+     * rows, in alternating runs: 17.0–18.2 ms against 21.9–22.6 ms. Needs panels of at least
+     * {@link #MIN_INNER_KC} whole rows, and uses at most {@link #MAX_INNER_PARTS} parts: the caller
+     * adds the partial sums alone, work that grows with the parts.
      */
     private static int innerParts(int rows, int k, int n) {
         int threads = ParallelRange.threads();
         if (threads < 2 || rows > INNER_SPLIT_MAX_ROWS || paddedWidth(n) * MIN_INNER_KC > KC * NC) {
             return 1;
         }
-        return Math.max(1, Math.min(threads, k / MIN_INNER_KC));
+        return Math.max(1, Math.min(Math.min(threads, MAX_INNER_PARTS), k / MIN_INNER_KC));
     }
 
     /** {@code n} rounded up to whole strips: the row stride of a panel of whole rows. */
@@ -215,8 +225,8 @@ final class VectorGemm {
                 }
             }
         });
-        for (float[] partial : partials) {
-            addRows(partial, rows, n, y, yOff);
+        for (int part = 1; part < parts; part++) {
+            addRows(partials[part - 1], rows, n, y, yOff);
         }
     }
 
@@ -253,7 +263,7 @@ final class VectorGemm {
     }
 
     /**
-     * The part of {@link #linear} that rows {@code [k0, k1)} of {@code W} add to the output columns
+     * The part of {@link #linear} that rows {@code [k0Start, k1)} of {@code W} add to the output columns
      * {@code [c0, c1)} ({@code c0} a multiple of {@link #NR}), on the calling thread, in panels of at
      * most {@code kcMax} rows × {@code ncMax} columns ({@code kcMax × ncMax ≤ KC × NC}). The outputs
      * start from {@code (accumulate ? y : 0) + bias}.

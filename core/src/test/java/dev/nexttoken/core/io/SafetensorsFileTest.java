@@ -1,6 +1,8 @@
 package dev.nexttoken.core.io;
 
 import dev.nexttoken.core.ModelLoadException;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -238,6 +240,18 @@ class SafetensorsFileTest {
             }
             ModelLoadException e = assertThrows(ModelLoadException.class, () -> st.loadCopy("v"));
             assertTrue(e.getMessage().contains("tensor 'v': unexpected end of file"), e.getMessage());
+        }
+    }
+
+    @Test
+    void copyWindowsReachPastTwoGigabytes() {
+        // the window of a chunk 3 GB into a (large) array: never touched here, only its address checked
+        try (BytePointer base = new BytePointer(16)) {
+            long from = 3L << 30;
+            ByteBuffer window = SafetensorsFile.window(base, from, 4096);
+            assertEquals(0, window.position());
+            assertEquals(4096, window.remaining());
+            assertEquals(base.address() + from, new Pointer(window).address());
         }
     }
 
