@@ -226,19 +226,7 @@ final class VectorGemm {
             }
         });
         for (int part = 1; part < parts; part++) {
-            addRows(partials[part - 1], rows, n, y, yOff);
-        }
-    }
-
-    /** {@code y[yOff + i] += partial[i]} for the {@code rows × n} floats of a partial sum. */
-    private static void addRows(float[] partial, int rows, int n, float[] y, int yOff) {
-        int length = rows * n;
-        int i = 0;
-        for (int end = S.loopBound(length); i < end; i += L) {
-            FloatVector.fromArray(S, y, yOff + i).add(FloatVector.fromArray(S, partial, i)).intoArray(y, yOff + i);
-        }
-        for (; i < length; i++) {
-            y[yOff + i] += partial[i];
+            VectorAxpy.axpy(1f, partials[part - 1], 0, y, yOff, rows * n);     // y += partial (1·p + y is exact)
         }
     }
 
