@@ -24,7 +24,6 @@ final class StepProfile {
     private static final Map<Section, LongAdder> NANOS = new EnumMap<>(Section.class);
     /** Passes of the measured kind left out at the start. */
     private static final long SKIP = Long.getLong("nexttoken.profile.skip", 0);
-    private static final LongAdder STEPS = new LongAdder();
     /** Passes of the measured kind seen so far, measured or skipped. */
     private static final LongAdder SEEN = new LongAdder();
 
@@ -57,18 +56,16 @@ final class StepProfile {
 
     static void step(boolean decodeStep) {
         if (ENABLED && decodeStep != PROMPTS) {
-            if (SEEN.sum() >= SKIP) {
-                STEPS.increment();
-            }
             SEEN.increment();
         }
     }
 
     private static void print() {
-        long steps = Math.max(1, STEPS.sum());
+        long seen = SEEN.sum();
+        long steps = Math.max(1, seen - SKIP);                           // the passes measured
         long total = NANOS.values().stream().mapToLong(LongAdder::sum).sum();
         System.err.printf("nexttoken profile: %d %s (after %d skipped), %.3f ms each%n", steps,
-                PROMPTS ? "prompt passes" : "decode steps", Math.min(SKIP, SEEN.sum()), total / 1e6 / steps);
+                PROMPTS ? "prompt passes" : "decode steps", Math.min(SKIP, seen), total / 1e6 / steps);
         for (Section s : Section.values()) {
             long n = NANOS.get(s).sum();
             System.err.printf("  %-15s %8.3f ms  %5.1f %%%n", s, n / 1e6 / steps, 100.0 * n / Math.max(1, total));
