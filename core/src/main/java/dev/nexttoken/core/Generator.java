@@ -53,12 +53,20 @@ public final class Generator implements AutoCloseable {
 
     /** Loads a Hugging Face GPT-2 folder ({@code config.json} + {@code model.safetensors}). */
     public static Generator load(Path modelDir) {
-        return new Generator(new Gpt2Model(Gpt2Weights.load(modelDir)), Tokenizer.gpt2());
+        return load(modelDir, Gpt2Weights.LoadOptions.defaults());
     }
 
     /** Loads a model folder, reporting progress (for a progress bar on large weights). */
     public static Generator load(Path modelDir, Gpt2Weights.ProgressListener progress) {
-        return new Generator(new Gpt2Model(Gpt2Weights.load(modelDir, progress)), Tokenizer.gpt2());
+        return load(modelDir, Gpt2Weights.LoadOptions.defaults().withProgress(progress));
+    }
+
+    /**
+     * Loads a model folder with the given options: progress, finiteness checks, or the weights read
+     * into memory instead of mapped ({@link Gpt2Weights.LoadOptions#withWritable}).
+     */
+    public static Generator load(Path modelDir, Gpt2Weights.LoadOptions options) {
+        return new Generator(new Gpt2Model(Gpt2Weights.load(modelDir, options)), Tokenizer.gpt2());
     }
 
     /** The model. */

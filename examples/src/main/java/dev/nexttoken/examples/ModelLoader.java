@@ -1,9 +1,7 @@
 package dev.nexttoken.examples;
 
 import dev.nexttoken.core.Generator;
-import dev.nexttoken.core.model.Gpt2Model;
 import dev.nexttoken.core.model.Gpt2Weights;
-import dev.nexttoken.tokenizer.Tokenizer;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -66,9 +64,8 @@ public final class ModelLoader {
         long start = System.nanoTime();
         Generator generator;
         try (LoadProgress progress = LoadProgress.onTerminal(err)) {
-            Gpt2Weights.LoadOptions options = Gpt2Weights.LoadOptions.defaults().withProgress(progress)
-                    .withWritable(copyWeights);
-            generator = new Generator(new Gpt2Model(Gpt2Weights.load(modelDir, options)), Tokenizer.gpt2());
+            generator = Generator.load(modelDir,
+                    Gpt2Weights.LoadOptions.defaults().withProgress(progress).withWritable(copyWeights));
         }
         LOG.info("loaded {} in {} ms", modelDir, (System.nanoTime() - start) / 1_000_000);
         return generator;
