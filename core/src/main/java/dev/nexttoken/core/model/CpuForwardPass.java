@@ -32,6 +32,8 @@ final class CpuForwardPass implements ForwardPass {
     private static final int ROW_MAJOR = openblas.CblasRowMajor;
     private static final int NO_TRANS = openblas.CblasNoTrans;
     private static final int TRANS = openblas.CblasTrans;
+    /** Rows of a LayerNorm per parallel chunk at least: below twice this, one thread does them all. */
+    private static final int NORM_ROWS_PER_CHUNK = 32;
 
     private final Gpt2Config config;
     private final int c;
@@ -42,8 +44,6 @@ final class CpuForwardPass implements ForwardPass {
     private final Layer[] layers;
     private final float[] lnFGamma;
     private final float[] lnFBeta;
-    /** Rows of a LayerNorm per parallel chunk at least: below twice this, one thread does them all. */
-    private static final int NORM_ROWS_PER_CHUNK = 32;
     /** Whether the Vector API kernels may run (see {@link #useVectorGemm}). */
     private final boolean vectors;
     private final ByteBuffer wteBytes;

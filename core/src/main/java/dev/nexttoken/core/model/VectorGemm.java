@@ -161,7 +161,7 @@ final class VectorGemm {
      */
     static void linear(float[] x, int xOff, int rows, int k, ByteBuffer w, int n,
                        float[] bias, boolean accumulate, float[] y, int yOff) {
-        VectorLmHead.checkShapes(x, xOff, rows, k, w, n, y, yOff);                // the same checks and messages
+        VectorMatmulSupport.checkShapes(x, xOff, rows, k, w, n, y, yOff);                // the same checks and messages
         if (bias != null && bias.length < n) {
             throw new IllegalArgumentException("bias has " + bias.length + " floats, needs " + n);
         }

@@ -78,7 +78,7 @@ final class VectorLmHead {
      */
     static void lmHead(float[] x, int xOff, int rows, int c, ByteBuffer wte, int vocab,
                        FloatBuffer logits, int logitsOff) {
-        checkShapes(x, xOff, rows, c, wte, vocab, null, 0);
+        VectorMatmulSupport.checkShapes(x, xOff, rows, c, wte, vocab, null, 0);
         if (logitsOff < 0 || (long) logitsOff + (long) rows * vocab > logits.limit()) {
             throw new IllegalArgumentException("logits has " + logits.limit() + " floats, needs "
                     + ((long) logitsOff + (long) rows * vocab));
@@ -300,36 +300,6 @@ final class VectorLmHead {
      * copies into a panel (a new buffer object: the caller's position and limit are not touched).
      */
     private static FloatBuffer floats(ByteBuffer bytes, long length) {
-        return view(bytes).limit((int) (length * Float.BYTES)).slice().order(ORDER).asFloatBuffer();
-    }
-
-    /**
-     * The weights as the kernels read them: the same memory, all of it (position 0, limit =
-     * capacity), in native byte order; a new buffer object, so the caller's is never changed.
-     */
-    private static ByteBuffer view(ByteBuffer bytes) {
-        return bytes.duplicate().clear().order(ORDER);
-    }
-
-    /** Argument checks shared by {@link #lmHead} and {@link VectorGemm}; {@code y == null} skips the output check. */
-    static void checkShapes(float[] x, int xOff, int rows, int k, ByteBuffer w, int n, float[] y, int yOff) {
-        if (rows < 1 || k < 1 || n < 1) {
-            throw new IllegalArgumentException("empty product: rows=" + rows + " k=" + k + " n=" + n);
-        }
-        long weightBytes = (long) k * n * Float.BYTES;
-        if (weightBytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("weights over 2 GB: " + k + " x " + n);
-        }
-        if (w.capacity() < weightBytes) {
-            throw new IllegalArgumentException("weights buffer has " + w.capacity() + " bytes, needs " + weightBytes);
-        }
-        if (xOff < 0 || (long) xOff + (long) rows * k > x.length) {
-            throw new IllegalArgumentException("x has " + x.length + " floats, needs "
-                    + ((long) xOff + (long) rows * k));
-        }
-        if (y != null && (yOff < 0 || (long) yOff + (long) rows * n > y.length)) {
-            throw new IllegalArgumentException("y has " + y.length + " floats, needs "
-                    + ((long) yOff + (long) rows * n));
-        }
+        return bytes.duplicate().clear().limit((int) (length * Float.BYTES)).slice().order(ORDER).asFloatBuffer();
     }
 }

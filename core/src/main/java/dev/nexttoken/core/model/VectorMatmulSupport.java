@@ -8,7 +8,8 @@ import java.nio.ByteOrder;
 
 /**
  * Whether the Vector API kernels ({@link VectorGemm}, {@link VectorLmHead},
- * {@link VectorDecodeAttention}) can run in this JVM, and the byte views they read weights through.
+ * {@link VectorDecodeAttention}) can run in this JVM, the byte views they read weights through,
+ * and the argument checks their products share.
  *
  * <p>This class does not touch the incubating Vector API itself, so it is safe to load anywhere:
  * callers ask {@link #isAvailable()} first and use the kernels only when it says yes,
@@ -74,5 +75,30 @@ final class VectorMatmulSupport {
                     + " bytes");
         }
         return view.order(ByteOrder.nativeOrder());
+    }
+
+    /**
+     * Argument checks of the Vector API products ({@link VectorGemm#linear},
+     * {@link VectorLmHead#lmHead}); {@code y == null} skips the output check.
+     */
+    static void checkShapes(float[] x, int xOff, int rows, int k, ByteBuffer w, int n, float[] y, int yOff) {
+        if (rows < 1 || k < 1 || n < 1) {
+            throw new IllegalArgumentException("empty product: rows=" + rows + " k=" + k + " n=" + n);
+        }
+        long weightBytes = (long) k * n * Float.BYTES;
+        if (weightBytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("weights over 2 GB: " + k + " x " + n);
+        }
+        if (w.capacity() < weightBytes) {
+            throw new IllegalArgumentException("weights buffer has " + w.capacity() + " bytes, needs " + weightBytes);
+        }
+        if (xOff < 0 || (long) xOff + (long) rows * k > x.length) {
+            throw new IllegalArgumentException("x has " + x.length + " floats, needs "
+                    + ((long) xOff + (long) rows * k));
+        }
+        if (y != null && (yOff < 0 || (long) yOff + (long) rows * n > y.length)) {
+            throw new IllegalArgumentException("y has " + y.length + " floats, needs "
+                    + ((long) yOff + (long) rows * n));
+        }
     }
 }
