@@ -44,33 +44,7 @@ final class VectorDecodeAttention {
     static void scores(float[] qkv, int q, float scale, float[] keysT, int block, int headSize, int capacity,
                        int width, float[] scores) {
         assert width % L == 0 : "width " + width + " is not a multiple of " + L;
-        int j = 0;
-        for (; j + BLOCK <= width; j += BLOCK) {
-            FloatVector s0 = FloatVector.zero(S);
-            FloatVector s1 = FloatVector.zero(S);
-            FloatVector s2 = FloatVector.zero(S);
-            FloatVector s3 = FloatVector.zero(S);
-            int row = block + j;
-            for (int d = 0; d < headSize; d++, row += capacity) {
-                FloatVector qd = FloatVector.broadcast(S, qkv[q + d] * scale);
-                s0 = FloatVector.fromArray(S, keysT, row).fma(qd, s0);
-                s1 = FloatVector.fromArray(S, keysT, row + L).fma(qd, s1);
-                s2 = FloatVector.fromArray(S, keysT, row + 2 * L).fma(qd, s2);
-                s3 = FloatVector.fromArray(S, keysT, row + 3 * L).fma(qd, s3);
-            }
-            s0.intoArray(scores, j);
-            s1.intoArray(scores, j + L);
-            s2.intoArray(scores, j + 2 * L);
-            s3.intoArray(scores, j + 3 * L);
-        }
-        for (; j < width; j += L) {
-            FloatVector s0 = FloatVector.zero(S);
-            int row = block + j;
-            for (int d = 0; d < headSize; d++, row += capacity) {
-                s0 = FloatVector.fromArray(S, keysT, row).fma(FloatVector.broadcast(S, qkv[q + d] * scale), s0);
-            }
-            s0.intoArray(scores, j);
-        }
+        sumOfRows(qkv, q, scale, keysT, block, capacity, headSize, width, scores, 0);
     }
 
     /**
@@ -80,39 +54,50 @@ final class VectorDecodeAttention {
      * @param values the cache's values; row {@code j} of this head at {@code block + j*hs}
      */
     static void weightedValues(float[] w, int seen, float[] values, int block, int headSize, float[] out, int o) {
+        sumOfRows(w, 0, 1f, values, block, headSize, seen, headSize, out, o);   // w[j]·1 is w[j]
+    }
+
+    /**
+     * Both products: {@code out[o + m] = Σ_{i < rows} (a[a0 + i]·scale) · M[i, m]} for
+     * {@code m < width}, row {@code i} of {@code M} at {@code from + i*stride}; each sum is the
+     * chain of FMAs over {@code i} in order. Blocks of {@link #BLOCK} outputs stay in four
+     * registers, then single vectors, then a scalar tail.
+     */
+    private static void sumOfRows(float[] a, int a0, float scale, float[] matrix, int from, int stride, int rows,
+                                  int width, float[] out, int o) {
         int m = 0;
-        for (; m + BLOCK <= headSize; m += BLOCK) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = FloatVector.zero(S);
-            FloatVector a2 = FloatVector.zero(S);
-            FloatVector a3 = FloatVector.zero(S);
-            int row = block + m;
-            for (int j = 0; j < seen; j++, row += headSize) {
-                FloatVector wj = FloatVector.broadcast(S, w[j]);
-                a0 = FloatVector.fromArray(S, values, row).fma(wj, a0);
-                a1 = FloatVector.fromArray(S, values, row + L).fma(wj, a1);
-                a2 = FloatVector.fromArray(S, values, row + 2 * L).fma(wj, a2);
-                a3 = FloatVector.fromArray(S, values, row + 3 * L).fma(wj, a3);
+        for (; m + BLOCK <= width; m += BLOCK) {
+            FloatVector s0 = FloatVector.zero(S);
+            FloatVector s1 = FloatVector.zero(S);
+            FloatVector s2 = FloatVector.zero(S);
+            FloatVector s3 = FloatVector.zero(S);
+            int row = from + m;
+            for (int i = 0; i < rows; i++, row += stride) {
+                FloatVector ai = FloatVector.broadcast(S, a[a0 + i] * scale);
+                s0 = FloatVector.fromArray(S, matrix, row).fma(ai, s0);
+                s1 = FloatVector.fromArray(S, matrix, row + L).fma(ai, s1);
+                s2 = FloatVector.fromArray(S, matrix, row + 2 * L).fma(ai, s2);
+                s3 = FloatVector.fromArray(S, matrix, row + 3 * L).fma(ai, s3);
             }
-            a0.intoArray(out, o + m);
-            a1.intoArray(out, o + m + L);
-            a2.intoArray(out, o + m + 2 * L);
-            a3.intoArray(out, o + m + 3 * L);
+            s0.intoArray(out, o + m);
+            s1.intoArray(out, o + m + L);
+            s2.intoArray(out, o + m + 2 * L);
+            s3.intoArray(out, o + m + 3 * L);
         }
-        for (; m + L <= headSize; m += L) {
-            FloatVector a0 = FloatVector.zero(S);
-            int row = block + m;
-            for (int j = 0; j < seen; j++, row += headSize) {
-                a0 = FloatVector.fromArray(S, values, row).fma(FloatVector.broadcast(S, w[j]), a0);
+        for (; m + L <= width; m += L) {
+            FloatVector s0 = FloatVector.zero(S);
+            int row = from + m;
+            for (int i = 0; i < rows; i++, row += stride) {
+                s0 = FloatVector.fromArray(S, matrix, row).fma(FloatVector.broadcast(S, a[a0 + i] * scale), s0);
             }
-            a0.intoArray(out, o + m);
+            s0.intoArray(out, o + m);
         }
-        for (; m < headSize; m++) {
-            float a = 0f;
-            for (int j = 0; j < seen; j++) {
-                a = Math.fma(w[j], values[block + j * headSize + m], a);
+        for (; m < width; m++) {
+            float sum = 0f;
+            for (int i = 0; i < rows; i++) {
+                sum = Math.fma(a[a0 + i] * scale, matrix[from + i * stride + m], sum);
             }
-            out[o + m] = a;
+            out[o + m] = sum;
         }
     }
 }
