@@ -710,19 +710,9 @@ public final class SafetensorsFile implements AutoCloseable {
                 return;
             }
             long from = chunk * chunkBytes;
-            ByteBuffer window = window(target, from, Math.min(chunkBytes, bytes - from));
-            long position = dataStart + info.begin() + from;
             try {
-                while (window.hasRemaining()) {
-                    int read = channel.read(window, position + window.position());
-                    if (read < 0) {
-                        throw new ModelLoadException(path + ": tensor '" + info.name()
-                                + "': unexpected end of file (was the file truncated after it was opened?)");
-                    }
-                }
-            } catch (IOException e) {
-                failure.compareAndSet(null, new ModelLoadException(path + ": tensor '" + info.name()
-                        + "': cannot read its data: " + e.getMessage(), e));
+                ByteBuffer window = window(target, from, Math.min(chunkBytes, bytes - from));
+                readFully(info, window, dataStart + info.begin() + from);
             } catch (RuntimeException e) {
                 failure.compareAndSet(null, e);
             }
@@ -757,21 +747,31 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         int size = info.dtype().byteSize();
         scratch.clear().limit(length * size);
-        long position = dataStart + info.begin() + from * size;
+        readFully(info, scratch, dataStart + info.begin() + from * size);
+        return scratch.flip();
+    }
+
+    /**
+     * Fills {@code into} (from its position to its limit) with a tensor's bytes from file offset
+     * {@code position} on.
+     *
+     * @throws ModelLoadException if the file ends first or cannot be read
+     */
+    private void readFully(TensorInfo info, ByteBuffer into, long position) {
+        long next = position;
         try {
-            while (scratch.hasRemaining()) {
-                int read = channel.read(scratch, position);
+            while (into.hasRemaining()) {
+                int read = channel.read(into, next);
                 if (read < 0) {
                     throw new ModelLoadException(path + ": tensor '" + info.name()
                             + "': unexpected end of file (was the file truncated after it was opened?)");
                 }
-                position += read;
+                next += read;
             }
         } catch (IOException e) {
             throw new ModelLoadException(path + ": tensor '" + info.name() + "': cannot read its data: "
                     + e.getMessage(), e);
         }
-        return scratch.flip();
     }
 
     // ------------------------------------------------------------------------------------------
