@@ -16,9 +16,9 @@ import java.util.List;
  * decode step, so this pass calls OpenBLAS directly on the arrays' memory:
  * <ul>
  * <li>every weight product of one row is one {@code sgemv}, with the bias pre-loaded into the
- * output ({@code beta = 1}); products of several rows (a decode batch; a prompt of 8 rows or
+ * output ({@code beta = 1}), or {@link NativeGemv} where it is available; products of several rows (a decode batch; a prompt of 8 rows or
  * more with AVX-512) run on the Java Vector API's {@link VectorGemm} when the module is present
- * ({@code --add-modules jdk.incubator.vector}), else on {@code sgemm} (see {@link #useVectorGemm});</li>
+ * ({@code --add-modules jdk.incubator.vector}), else on {@code sgemm} (see {@link #productsFor});</li>
  * <li>attention runs in Java over the cache's Java arrays ({@link CacheAttention}), per sequence
  * and head, spread over the cores;</li>
  * <li>LayerNorm, GELU and the residual adds are Java loops over a few thousand floats, copied in
@@ -44,19 +44,24 @@ final class CpuForwardPass implements ForwardPass {
     private final Layer[] layers;
     private final float[] lnFGamma;
     private final float[] lnFBeta;
-    /** Whether the Vector API kernels may run (see {@link #useVectorGemm}). */
+    /** Whether the Vector API kernels may run (see {@link #productsFor}). */
     private final boolean vectors;
     private final ByteBuffer wteBytes;
 
-    /** One block's weights: native for BLAS, Java copies of the LayerNorm vectors. */
-    private record Layer(float[] ln1Gamma, float[] ln1Beta, FloatPointer attnW, float[] attnB,
-                         FloatPointer projW, float[] projB, float[] ln2Gamma, float[] ln2Beta,
-                         FloatPointer fcW, float[] fcB, FloatPointer fcProjW, float[] fcProjB,
-                         Matrices bytes) {
+    /** One block's weights: the matrices in native memory, Java copies of the vectors. */
+    private record Layer(float[] ln1Gamma, float[] ln1Beta, Matrix attnW, float[] attnB,
+                         Matrix projW, float[] projB, float[] ln2Gamma, float[] ln2Beta,
+                         Matrix fcW, float[] fcB, Matrix fcProjW, float[] fcProjB) {
     }
 
-    /** The same four weight matrices as byte views for the Vector API kernels; null when they cannot run. */
-    private record Matrices(ByteBuffer attnW, ByteBuffer projW, ByteBuffer fcW, ByteBuffer fcProjW) {
+    /**
+     * One weight matrix, as a pointer for OpenBLAS and {@link NativeGemv}, and as a byte view for
+     * the Vector API kernels ({@code bytes} is null when they cannot run).
+     */
+    private record Matrix(FloatPointer pointer, ByteBuffer bytes) {
+        long address() {
+            return CpuForwardPass.address(pointer);
+        }
     }
 
     CpuForwardPass(Gpt2Weights weights) {
@@ -73,11 +78,9 @@ final class CpuForwardPass implements ForwardPass {
         for (int i = 0; i < layers.length; i++) {
             LayerWeights w = source.get(i);
             layers[i] = new Layer(w.ln1Gamma().toFloatVector(), w.ln1Beta().toFloatVector(),
-                    pointer(w.attnW()), w.attnB().toFloatVector(), pointer(w.attnProjW()), w.attnProjB().toFloatVector(),
+                    matrix(w.attnW()), w.attnB().toFloatVector(), matrix(w.attnProjW()), w.attnProjB().toFloatVector(),
                     w.ln2Gamma().toFloatVector(), w.ln2Beta().toFloatVector(),
-                    pointer(w.fcW()), w.fcB().toFloatVector(), pointer(w.fcProjW()), w.fcProjB().toFloatVector(),
-                    vectors ? new Matrices(VectorMatmulSupport.bytes(w.attnW()), VectorMatmulSupport.bytes(w.attnProjW()),
-                            VectorMatmulSupport.bytes(w.fcW()), VectorMatmulSupport.bytes(w.fcProjW())) : null);
+                    matrix(w.fcW()), w.fcB().toFloatVector(), matrix(w.fcProjW()), w.fcProjB().toFloatVector());
         }
         this.lnFGamma = weights.lnFGamma().toFloatVector();
         this.lnFBeta = weights.lnFBeta().toFloatVector();
@@ -94,6 +97,10 @@ final class CpuForwardPass implements ForwardPass {
         } catch (ClassNotFoundException | LinkageError e) {
             return false;
         }
+    }
+
+    private Matrix matrix(INDArray array) {
+        return new Matrix(pointer(array), vectors ? VectorMatmulSupport.bytes(array) : null);
     }
 
     private static FloatPointer pointer(INDArray array) {
@@ -145,60 +152,73 @@ final class CpuForwardPass implements ForwardPass {
         long t = StepProfile.start(time == 1);
         embed(ids, start, s.x);
         t = StepProfile.add(Section.EMBED, t);
-        boolean java = useVectorGemm(rows, time);
+        Products products = productsFor(rows, time);
+        boolean blas = products == Products.BLAS;
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
-            normRows(s.x, rows, w.ln1Gamma, w.ln1Beta, s, !java);                        // s.rowsC (and s.blas().normed)
+            normRows(s.x, rows, w.ln1Gamma, w.ln1Beta, s, blas);                         // s.rowsC (and s.blas().normed)
             t = StepProfile.add(Section.LAYER_NORM, t);
-            if (java) {
-                VectorGemm.linear(s.rowsC, 0, rows, c, w.bytes.attnW(), 3 * c, w.attnB, false, s.rowsQkv, 0); // [rows, 3C]
-            } else {
-                linear(s.blas().normed, rows, c, w.attnW, w.attnB, 3 * c, s.blas().qkv);              // [rows, 3C]
+            if (blas) {
+                linear(s.blas().normed, rows, c, w.attnW.pointer(), w.attnB, 3 * c, s.blas().qkv);              // [rows, 3C]
                 s.blas().qkv.get(s.rowsQkv, 0, rows * 3 * c);
+            } else {
+                linear(products, s.rowsC, rows, c, w.attnW, 3 * c, w.attnB, false,
+                        s.rowsQkv);                                                                      // [rows, 3C]
             }
             t = StepProfile.add(Section.QKV_MATMUL, t);
             CacheAttention.attend(s.rowsQkv, cache.heapKeys(l), cache.heapValues(l), config, batch, time, start,
                     cache.capacity(), s.rowsC);                      // writes the new keys and values; [rows, C]
             t = StepProfile.add(Section.ATTENTION, t);
-            if (java) {
-                VectorGemm.linear(s.rowsC, 0, rows, c, w.bytes.projW(), c, w.projB, true, s.x, 0);   // x += y·W + b
-            } else {
+            if (blas) {
                 s.blas().attended.put(s.rowsC, 0, rows * c);
-                linear(s.blas().attended, rows, c, w.projW, w.projB, c, s.blas().projected);
+                linear(s.blas().attended, rows, c, w.projW.pointer(), w.projB, c, s.blas().projected);
                 addInto(s.x, s.blas().projected, rows * c, s.rowsC);
+            } else {
+                linear(products, s.rowsC, rows, c, w.projW, c, w.projB, true, s.x); // x += y·W + b
             }
             t = StepProfile.add(Section.PROJ_MATMUL, t);
-            normRows(s.x, rows, w.ln2Gamma, w.ln2Beta, s, !java);
+            normRows(s.x, rows, w.ln2Gamma, w.ln2Beta, s, blas);
             t = StepProfile.add(Section.LAYER_NORM, t);
-            if (java) {
-                VectorGemm.linear(s.rowsC, 0, rows, c, w.bytes.fcW(), 4 * c, w.fcB, false, s.rows4C, 0);   // [rows, 4C]
-            } else {
-                linear(s.blas().normed, rows, c, w.fcW, w.fcB, 4 * c, s.blas().hidden);                // [rows, 4C]
+            if (blas) {
+                linear(s.blas().normed, rows, c, w.fcW.pointer(), w.fcB, 4 * c, s.blas().hidden);                // [rows, 4C]
                 s.blas().hidden.get(s.rows4C, 0, rows * 4 * c);
+            } else {
+                linear(products, s.rowsC, rows, c, w.fcW, 4 * c, w.fcB, false, s.rows4C); // [rows, 4C]
             }
             t = StepProfile.add(Section.FC_MATMUL, t);
             float[] activations = s.rows4C;
             ParallelRange.run(rows * 4 * c, 16_384, (from, to) -> FastTanh.gelu(activations, from, to));
             t = StepProfile.add(Section.GELU, t);
-            if (java) {
-                VectorGemm.linear(s.rows4C, 0, rows, 4 * c, w.bytes.fcProjW(), c, w.fcProjB, true, s.x, 0);
-            } else {
+            if (blas) {
                 s.blas().hidden.put(s.rows4C, 0, rows * 4 * c);
-                linear(s.blas().hidden, rows, 4 * c, w.fcProjW, w.fcProjB, c, s.blas().projected);
+                linear(s.blas().hidden, rows, 4 * c, w.fcProjW.pointer(), w.fcProjB, c, s.blas().projected);
                 addInto(s.x, s.blas().projected, rows * c, s.rowsC);
+            } else {
+                linear(products, s.rows4C, rows, 4 * c, w.fcProjW, c, w.fcProjB, true, s.x);
             }
             t = StepProfile.add(Section.FC_PROJ_MATMUL, t);
         }
         cache.advance(time);
     }
 
+    /** Which kernel computes a pass's weight products. */
+    private enum Products {
+        /** OpenBLAS on the scratch's native buffers: {@code sgemv} for one row, else {@code sgemm}. */
+        BLAS,
+        /** {@link NativeGemv} on the Java arrays: one row. */
+        NATIVE_GEMV,
+        /** {@link VectorGemm} on the Java arrays: a decode batch, or a prompt with AVX-512. */
+        VECTOR_GEMM
+    }
+
     /**
-     * Whether {@link VectorGemm} computes the weight products of a pass of {@code rows} positions,
-     * {@code time} per sequence, rather than OpenBLAS. Measured here (AMD Zen 5, 2 cores; OpenBLAS
-     * runs its AVX2 kernels), for GPT-2 small's 48 layer products:
+     * The kernel for the weight products of a pass of {@code rows} positions, {@code time} per
+     * sequence. Measured here (AMD Zen 5, 2 cores; OpenBLAS runs its AVX2 kernels), for GPT-2
+     * small's 48 layer products:
      * <ul>
-     * <li>one row: OpenBLAS's {@code sgemv} streams the matrices at ~30–35 GB/s, ahead of the Java
-     * kernel (~28 GB/s: it copies the weights into its panels first);</li>
+     * <li>one row: {@link NativeGemv} (AVX-512 loads) when it is available, 6.1–6.3 ms in a C probe
+     * where OpenBLAS's {@code sgemv} took ~10 ms; else {@code sgemv}, ahead of the Java kernel
+     * (~28 GB/s: it copies the weights into its panels first);</li>
      * <li>a batch decode step of 2–16 rows: {@link VectorGemm}, which reads each weight once for all
      * rows, where {@code sgemm} repacks the matrices (2–4× slower); at 2–6 rows it was 1.0–1.5×
      * the row-streaming kernel it replaced with AVX-512, 1.8–1.9× with AVX2;</li>
@@ -207,11 +227,27 @@ final class CpuForwardPass implements ForwardPass {
      * faster there.</li>
      * </ul>
      */
-    private boolean useVectorGemm(int rows, int time) {
-        if (!vectors || rows == 1) {
-            return false;
+    private Products productsFor(int rows, int time) {
+        if (rows == 1) {
+            return NativeGemv.isAvailable() ? Products.NATIVE_GEMV : Products.BLAS;
         }
-        return time == 1 || (rows >= 8 && VectorGemm.lanes() >= 16);
+        if (vectors && (time == 1 || (rows >= 8 && VectorGemm.lanes() >= 16))) {
+            return Products.VECTOR_GEMM;
+        }
+        return Products.BLAS;
+    }
+
+    /**
+     * {@code out [rows, n] = in [rows, k] · W + b} on the Java arrays, or {@code out +=} that when
+     * {@code accumulate} (the residual adds), by {@link NativeGemv} or {@link VectorGemm}.
+     */
+    private static void linear(Products products, float[] in, int rows, int k, Matrix w, int n, float[] b,
+                               boolean accumulate, float[] out) {
+        if (products == Products.NATIVE_GEMV) {
+            NativeGemv.linear(in, 0, k, w.address(), n, b, accumulate, out, 0);
+        } else {
+            VectorGemm.linear(in, 0, rows, k, w.bytes(), n, b, accumulate, out, 0);
+        }
     }
 
     /** {@code x[b*T+t] = wte[ids[b][t]] + wpe[start+t]}. */
@@ -294,6 +330,8 @@ final class CpuForwardPass implements ForwardPass {
         if (vectors && batch > 1 && batch <= VectorLmHead.MAX_ROWS) {
             VectorLmHead.lmHead(s.rowsC, 0, batch, c, wteBytes, vocab,
                     VectorMatmulSupport.bytes(logits).asFloatBuffer(), 0);
+        } else if (batch == 1 && NativeGemv.isAvailable()) {
+            NativeGemv.dots(s.rowsC, 0, c, address(wte), vocab, address(new FloatPointer(logits.data().addressPointer())));
         } else {
             s.blas().normed.put(s.rowsC, 0, batch * c);
             head(s.blas().normed, batch, new FloatPointer(logits.data().addressPointer()));
@@ -309,6 +347,11 @@ final class CpuForwardPass implements ForwardPass {
         } else {
             openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, vocab, c, 1f, x, c, wte, c, 0f, logits, vocab);
         }
+    }
+
+    /** The address of a pointer's first float. */
+    private static long address(FloatPointer pointer) {
+        return pointer.address() + pointer.position() * Float.BYTES;
     }
 
     /** A pointer {@code offset} floats past {@code base}. */

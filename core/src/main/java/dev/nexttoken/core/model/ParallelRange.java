@@ -41,6 +41,19 @@ final class ParallelRange {
         return THREADS;
     }
 
+    /**
+     * Whether every worker is spinning or working rather than parked, so that handing it a chunk
+     * now costs microseconds, not a wake-up: true for {@link #SPIN_NANOS} after a call.
+     */
+    static boolean workersAwake() {
+        for (Worker worker : WORKERS) {
+            if (worker.parked) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Runs {@code body} over {@code [0, n)}; small ranges ({@code n < minChunk * 2}) run on the caller's thread. */
     static void run(int n, int minChunk, Body body) {
         int chunks = Math.min(THREADS, n / Math.max(1, minChunk));

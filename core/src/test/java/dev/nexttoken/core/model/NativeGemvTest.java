@@ -1,0 +1,159 @@
+package dev.nexttoken.core.model;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@link NativeGemv} against a plain reference loop in double: {@code k} around the kernel's
+ * 8-row passes and the split over the cores, {@code n} around its 16-float vectors (the masked
+ * tail), with and without bias and accumulation, at nonzero offsets; the lm_head's row dot
+ * products likewise; and that it is built and
+ * loaded wherever it can run, so that the rest of this class cannot pass by being skipped.
+ *
+ * <p>Tolerance as in {@link VectorGemmTest}: {@code |got - want| ≤ 1e-5 · sqrt(Σ term²)}.
+ */
+class NativeGemvTest {
+
+    private static final double TOLERANCE = 1e-5;
+
+    @Test
+    void isAvailableOnLinuxX86WithAvx512() throws IOException {
+        boolean linuxX86 = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")
+                && System.getProperty("os.arch", "").equals("amd64");
+        assumeTrue(linuxX86 && !"false".equals(System.getProperty(NativeGemv.PROPERTY)), "not Linux x86-64");
+        boolean avx512 = Files.readString(Path.of("/proc/cpuinfo")).contains(" avx512f");
+        assertTrue(NativeGemv.class.getResource(NativeGemv.RESOURCE) != null,
+                "the build did not put " + NativeGemv.RESOURCE + " among the classes");
+        assertEquals(avx512, NativeGemv.isAvailable(), "available exactly when the CPU has AVX-512");
+    }
+
+    @Test
+    void matchesReferenceAroundPassesVectorsAndParts() {
+        assumeTrue(NativeGemv.isAvailable(), "no native kernel here");
+        Random random = new Random(5);
+        int[] ks = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 2 * NativeGemv.MIN_PART_ROWS + 7, 768, 3072};
+        int[] ns = {1, 5, 15, 16, 17, 31, 33, 768, 2304, 1601};
+        for (int k : ks) {
+            for (int n : ns) {
+                for (int variant = 0; variant < 4; variant++) {
+                    check(random, k, n, (variant & 1) != 0, (variant & 2) != 0);
+                }
+            }
+        }
+    }
+
+    @Test
+    void dotsMatchReferenceAroundPassesVectorsAndParts() {
+        assumeTrue(NativeGemv.isAvailable(), "no native kernel here");
+        Random random = new Random(6);
+        int[] ks = {1, 5, 15, 16, 17, 33, 768, 1601};
+        int[] rowCounts = {1, 7, 8, 9, 2 * NativeGemv.MIN_DOT_ROWS - 1, 2 * NativeGemv.MIN_DOT_ROWS + 13, 5003};
+        for (int k : ks) {
+            for (int rows : rowCounts) {
+                float[] wFloats = VectorLmHeadTest.randomFloats(random, rows * k);
+                int xOff = random.nextInt(5);
+                float[] x = VectorLmHeadTest.randomFloats(random, xOff + k + 1);
+                float[] y = new float[rows + 2];
+                try (FloatPointer w = new FloatPointer(wFloats); FloatPointer out = new FloatPointer(y)) {
+                    out.put(rows, 12345f).put(rows + 1, -1f);                 // guards after the output
+                    NativeGemv.dots(x, xOff, k, w.address(), rows, out.address());
+                    out.get(y);
+                }
+                for (int v = 0; v < rows; v++) {
+                    double sum = 0;
+                    double squares = 0;
+                    for (int j = 0; j < k; j++) {
+                        double term = (double) wFloats[v * k + j] * x[xOff + j];
+                        sum += term;
+                        squares += term * term;
+                    }
+                    if (!(Math.abs(y[v] - sum) <= TOLERANCE * Math.sqrt(squares) + 1e-30)) {
+                        fail("k=" + k + " rows=" + rows + ": [" + v + "] got " + y[v] + ", want " + sum);
+                    }
+                }
+                assertEquals(12345f, y[rows], "wrote past the output");
+                assertEquals(-1f, y[rows + 1], "wrote past the output");
+            }
+        }
+    }
+
+    @Test
+    void rejectsWrongSizes() {
+        assumeTrue(NativeGemv.isAvailable(), "no native kernel here");
+        try (FloatPointer w = new FloatPointer(16)) {
+            long address = w.address();
+            float[] x = new float[4];
+            assertMessage("x holds 4 floats, needs 5 from 0",
+                    () -> NativeGemv.linear(x, 0, 5, address, 3, null, false, new float[3], 0));
+            assertMessage("x holds 4 floats, needs 4 from 1",
+                    () -> NativeGemv.linear(x, 1, 4, address, 3, null, false, new float[3], 0));
+            assertMessage("y holds 3 floats, needs 3 from 1",
+                    () -> NativeGemv.linear(x, 0, 4, address, 3, null, false, new float[3], 1));
+            assertMessage("bias holds 2 floats, needs 3",
+                    () -> NativeGemv.linear(x, 0, 4, address, 3, new float[2], false, new float[3], 0));
+            assertMessage("needs k, n ≥ 1 and a weight address: k=0, n=3",
+                    () -> NativeGemv.linear(x, 0, 0, address, 3, null, false, new float[3], 0));
+            assertMessage("needs k, n ≥ 1 and a weight address: k=4, n=3",
+                    () -> NativeGemv.linear(x, 0, 4, 0L, 3, null, false, new float[3], 0));
+            assertThrows(IllegalArgumentException.class,
+                    () -> NativeGemv.linear(x, -1, 4, address, 3, null, false, new float[3], 0));
+            assertMessage("x holds 4 floats, needs 4 from 1",
+                    () -> NativeGemv.dots(x, 1, 4, address, 4, address));
+            assertMessage("needs k, rows ≥ 1 and both addresses: k=4, rows=4",
+                    () -> NativeGemv.dots(x, 0, 4, address, 4, 0L));
+        }
+    }
+
+    private static void assertMessage(String expected, Executable call) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        assertEquals(expected, e.getMessage());
+    }
+
+    /** Runs {@link NativeGemv#linear} at offsets into larger arrays; compares every output and the floats around it. */
+    private static void check(Random random, int k, int n, boolean withBias, boolean accumulate) {
+        float[] wFloats = VectorLmHeadTest.randomFloats(random, k * n);
+        int xOff = random.nextInt(5);
+        int yOff = random.nextInt(5);
+        float[] x = VectorLmHeadTest.randomFloats(random, xOff + k + 2);
+        float[] bias = withBias ? VectorLmHeadTest.randomFloats(random, n) : null;
+        float[] y = VectorLmHeadTest.randomFloats(random, yOff + n + 3);
+        float[] before = y.clone();
+        try (FloatPointer w = new FloatPointer(wFloats)) {
+            NativeGemv.linear(x, xOff, k, w.address(), n, bias, accumulate, y, yOff);
+        }
+        String what = "k=" + k + " n=" + n + " bias=" + withBias + " accumulate=" + accumulate;
+        for (int j = 0; j < n; j++) {
+            double sum = (accumulate ? before[yOff + j] : 0) + (bias == null ? 0 : bias[j]);
+            double squares = sum * sum;
+            for (int i = 0; i < k; i++) {
+                double term = (double) x[xOff + i] * wFloats[i * n + j];
+                sum += term;
+                squares += term * term;
+            }
+            double got = y[yOff + j];
+            double error = Math.abs(got - sum);
+            if (!(error <= TOLERANCE * Math.sqrt(squares) + 1e-30)) {
+                fail(what + ": [" + j + "] got " + got + ", want " + sum + " (error " + error + ")");
+            }
+        }
+        for (int i = 0; i < yOff; i++) {
+            assertEquals(before[i], y[i], what + ": wrote before the output");
+        }
+        for (int i = yOff + n; i < y.length; i++) {
+            assertEquals(before[i], y[i], what + ": wrote past the output");
+        }
+    }
+}
