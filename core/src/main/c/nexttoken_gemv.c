@@ -7,16 +7,17 @@
  * Why native: a decode step of one row streams every weight once, so it runs at the speed memory
  * is read. Measured on GPT-2 small's 48 layer products (2 cores, AMD Zen 5, from the page cache):
  * OpenBLAS's sgemv (AVX2 kernels here) ~10 ms, this kernel with 512-bit loads 6.1-6.3 ms, the
- * same kernel with 256-bit loads ~10 ms; the lm_head (dots, 8 rows per pass) 2.4-2.6 ms against
- * sgemv's ~3.7 ms. The Java Vector API on Java 17 can only load vectors
- * from native memory through fromByteBuffer, which streamed at ~24 GB/s (~14 ms). The wide
- * loads keep more bytes in flight per core, and that, not arithmetic, is the limit here.
+ * same kernel with 256-bit loads ~10 ms; the lm_head (dots, 8 rows per pass) 2.5-3.5 ms against
+ * sgemv's 3.5-4.4 ms. The Java Vector API on Java 17 can only load vectors from native memory
+ * through fromByteBuffer, which streamed at ~24 GB/s (~14 ms). The wide loads keep more bytes
+ * in flight per core, and that, not arithmetic, is the limit here.
  *
  * The caller (dev.nexttoken.core.model.NativeGemv) splits W's rows over the cores, so each
  * thread reads one contiguous run of memory, checks every bound, and keeps W alive.
  *
- * Built by core/pom.xml with gcc on Linux x86-64; no special flags: the kernel asks for AVX-512
- * with a target attribute, and supported() tells the caller whether this CPU has it.
+ * Built by core/pom.xml with gcc -O3 on Linux x86-64 (at -O2, gcc kept the lm_head's eight sums
+ * in memory: 5.3 ms); no machine flags: the kernels ask for AVX-512 with a target attribute,
+ * and supported() tells the caller whether this CPU has it.
  */
 #include <jni.h>
 #include <immintrin.h>

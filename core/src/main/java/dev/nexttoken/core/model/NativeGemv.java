@@ -17,7 +17,7 @@ import java.util.Locale;
  * what it takes to read each weight once. With 512-bit loads it streamed GPT-2 small's 48 layer
  * products in 6.1–6.3 ms where OpenBLAS's {@code sgemv} (AVX2 kernels) took ~10 ms and the Java
  * Vector API, which on Java 17 reads native memory only through {@code fromByteBuffer}, ~14 ms;
- * the lm_head in 2.4–2.6 ms against {@code sgemv}'s ~3.7 ms.
+ * the lm_head in 2.5–3.5 ms against {@code sgemv}'s 3.5–4.4 ms.
  *
  * <p>The work is split into one contiguous run of {@code W}'s rows per core ({@link ParallelRange}).
  * In {@link #linear}, part 0 adds into {@code y}, the others into partial sums of the calling
