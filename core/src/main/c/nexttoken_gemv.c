@@ -13,7 +13,8 @@
  * in flight per core, and that, not arithmetic, is the limit here.
  *
  * The caller (dev.nexttoken.core.model.NativeGemv) splits W's rows over the cores, so each
- * thread reads one contiguous run of memory, checks every bound, and keeps W alive.
+ * thread reads one contiguous run of memory; it checks the arrays' bounds, passes a W of the
+ * shape given, and keeps W alive.
  *
  * Built by core/pom.xml with gcc -O3 on Linux x86-64 (at -O2, gcc kept the lm_head's eight sums
  * in memory: 5.3 ms); no machine flags: the kernels ask for AVX-512 with a target attribute,
@@ -23,6 +24,7 @@
 #include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 /* Rows of W per pass over y: eight streams in flight at once (four streams measured 7.0-8.6 ms). */
 #define ROWS_PER_PASS 8
@@ -44,13 +46,14 @@ static inline void pass8(const float *const r[ROWS_PER_PASS], const __m512 a[ROW
     _mm512_mask_storeu_ps(y + j, m, _mm512_add_ps(low, high));
 }
 
+/* y[0..n) += sum over i < count of x[i] * W[i, 0..n): one run of W's rows, w at its first row. */
 __attribute__((target("avx512f")))
-static void accumulate_rows(const float *w, int n, int k0, int k1, const float *x, float *y) {
+static void accumulate_rows(const float *w, int n, int count, const float *x, float *y) {
     const int full = n - n % LANES;
     const __mmask16 all = (__mmask16) 0xFFFF;
     const __mmask16 tail = (__mmask16) ((1u << (n % LANES)) - 1u);
-    int i = k0;
-    for (; i + ROWS_PER_PASS <= k1; i += ROWS_PER_PASS) {
+    int i = 0;
+    for (; i + ROWS_PER_PASS <= count; i += ROWS_PER_PASS) {
         const float *r[ROWS_PER_PASS];
         __m512 a[ROWS_PER_PASS];
         for (int q = 0; q < ROWS_PER_PASS; q++) {
@@ -64,7 +67,7 @@ static void accumulate_rows(const float *w, int n, int k0, int k1, const float *
             pass8(r, a, y, full, tail);
         }
     }
-    for (; i < k1; i++) {                                   /* the last k1 - k0 mod 8 rows, one at a time */
+    for (; i < count; i++) {                                /* the last count mod 8 rows, one at a time */
         const float *r = w + (size_t) i * (size_t) n;
         const __m512 a = _mm512_set1_ps(x[i]);
         for (int j = 0; j < n; j += LANES) {
@@ -124,39 +127,50 @@ Java_dev_nexttoken_core_model_NativeGemv_supported(JNIEnv *env, jclass cls) {
 }
 
 /*
+ * The arrays are copied in and out (a few KB) rather than pinned: a product can take long (weights
+ * paged in from disk), and a pinned array would hold off the garbage collector for that long.
+ * The Java caller has checked the arrays' bounds; W's shape is its contract.
+ */
+
+/*
  * y[yOff, yOff + n) += x[xOff + i] * W[i, 0..n) for i in [k0, k1); W at address w, row stride n.
- * The Java caller has checked every bound; the arrays are pinned only for the product itself.
  */
 JNIEXPORT void JNICALL
 Java_dev_nexttoken_core_model_NativeGemv_accumulate(JNIEnv *env, jclass cls, jlong w, jint n, jint k0, jint k1,
                                                      jfloatArray x, jint xOff, jfloatArray y, jint yOff) {
     (void) cls;
-    float *xs = (*env)->GetPrimitiveArrayCritical(env, x, NULL);
+    const int count = k1 - k0;
+    float *xs = malloc(sizeof(float) * ((size_t) count + (size_t) n));
     if (xs == NULL) {
-        return;                                             /* an OutOfMemoryError is pending */
-    }
-    float *ys = (*env)->GetPrimitiveArrayCritical(env, y, NULL);
-    if (ys == NULL) {
-        (*env)->ReleasePrimitiveArrayCritical(env, x, xs, JNI_ABORT);
+        (*env)->ThrowNew(env, (*env)->FindClass(env, "java/lang/OutOfMemoryError"), "nexttoken: native buffer");
         return;
     }
-    accumulate_rows((const float *) (intptr_t) w, n, k0, k1, xs + xOff, ys + yOff);
-    (*env)->ReleasePrimitiveArrayCritical(env, y, ys, 0);
-    (*env)->ReleasePrimitiveArrayCritical(env, x, xs, JNI_ABORT);
+    float *ys = xs + count;
+    (*env)->GetFloatArrayRegion(env, x, xOff + k0, count, xs);
+    (*env)->GetFloatArrayRegion(env, y, yOff, n, ys);
+    if (!(*env)->ExceptionCheck(env)) {
+        accumulate_rows((const float *) (intptr_t) w + (size_t) k0 * (size_t) n, n, count, xs, ys);
+        (*env)->SetFloatArrayRegion(env, y, yOff, n, ys);
+    }
+    free(xs);
 }
 
 /*
  * y[v] = W[v, 0..k) . x[xOff, xOff + k) for v in [v0, v1); W at address w, row stride k; y at
- * address y (floats, indexed by v). The Java caller has checked every bound.
+ * address y (floats, indexed by v).
  */
 JNIEXPORT void JNICALL
 Java_dev_nexttoken_core_model_NativeGemv_dots(JNIEnv *env, jclass cls, jlong w, jint k, jint v0, jint v1,
                                                jfloatArray x, jint xOff, jlong y) {
     (void) cls;
-    float *xs = (*env)->GetPrimitiveArrayCritical(env, x, NULL);
+    float *xs = malloc(sizeof(float) * (size_t) k);
     if (xs == NULL) {
-        return;                                             /* an OutOfMemoryError is pending */
+        (*env)->ThrowNew(env, (*env)->FindClass(env, "java/lang/OutOfMemoryError"), "nexttoken: native buffer");
+        return;
     }
-    dot_rows((const float *) (intptr_t) w, k, v0, v1, xs + xOff, (float *) (intptr_t) y);
-    (*env)->ReleasePrimitiveArrayCritical(env, x, xs, JNI_ABORT);
+    (*env)->GetFloatArrayRegion(env, x, xOff, k, xs);
+    if (!(*env)->ExceptionCheck(env)) {
+        dot_rows((const float *) (intptr_t) w, k, v0, v1, xs, (float *) (intptr_t) y);
+    }
+    free(xs);
 }

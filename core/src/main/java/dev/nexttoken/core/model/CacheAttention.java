@@ -21,9 +21,9 @@ import java.util.Arrays;
 final class CacheAttention {
 
     /**
-     * Below this many multiply-adds (~1 ms of work) the pairs run on the calling thread, unless the
-     * other cores' workers are awake anyway (right after a product of {@link NativeGemv} or
-     * {@link VectorGemm}): waking a parked worker and waiting for it cost 0.1–0.3 ms per call on the
+     * Below this many multiply-adds (~1 ms of work) the pairs go only to workers that are awake
+     * anyway (right after a product of {@link NativeGemv} or {@link VectorGemm}), or all run on the
+     * calling thread: waking a parked worker and waiting for it cost 0.1–0.3 ms per call on the
      * 2-core VMs measured, more than a decode step's attention of one sequence takes alone.
      */
     private static final long PARALLEL_WORK = 300_000;
@@ -83,10 +83,10 @@ final class CacheAttention {
         int heads = shape.nHead();
         int headSize = shape.headSize();
         long work = (long) batch * heads * time * (start + time) * headSize;        // multiply-adds for q·K
-        int minChunk = work < PARALLEL_WORK && !ParallelRange.workersAwake() ? batch * heads : 1;
+        int threads = work >= PARALLEL_WORK ? ParallelRange.threads() : ParallelRange.awakeWorkers() + 1;
         boolean products = VECTORS && time >= GEMM_QUERIES;
         int width = roundUp(start + time);
-        ParallelRange.run(batch * heads, minChunk, (from, to) -> {
+        ParallelRange.run(batch * heads, 1, threads, (from, to) -> {
             Scratch scratch = SCRATCH.get();
             float[] weights = products ? null : scratch.scores(QUERY_BLOCK * width);
             for (int pair = from; pair < to; pair++) {

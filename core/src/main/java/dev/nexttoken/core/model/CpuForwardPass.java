@@ -104,8 +104,10 @@ final class CpuForwardPass implements ForwardPass {
     }
 
     private static FloatPointer pointer(INDArray array) {
-        if (array.isView() || array.ordering() != 'c' || array.length() != array.data().length()) {
-            throw new IllegalArgumentException("the CPU fast path needs contiguous c-order weights");
+        if (array.dataType() != DataType.FLOAT || array.isView() || array.ordering() != 'c'
+                || array.length() != array.data().length()) {
+            throw new IllegalArgumentException("the CPU fast path needs contiguous c-order FLOAT weights, not "
+                    + array.shapeInfoToString());
         }
         return new FloatPointer(array.data().addressPointer());
     }

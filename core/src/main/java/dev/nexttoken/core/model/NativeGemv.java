@@ -170,9 +170,12 @@ final class NativeGemv {
                 return false;
             }
             Path file = Files.createTempFile("nexttoken-", ".so");
-            file.toFile().deleteOnExit();
-            Files.copy(library, file, StandardCopyOption.REPLACE_EXISTING);
-            System.load(file.toAbsolutePath().toString());
+            try {
+                Files.copy(library, file, StandardCopyOption.REPLACE_EXISTING);
+                System.load(file.toAbsolutePath().toString());
+            } finally {
+                Files.deleteIfExists(file);          // a loaded library stays mapped; nothing is left in /tmp
+            }
             boolean avx512 = supported();
             if (!avx512) {
                 LOG.debug("no AVX-512 on this CPU: batch-1 products use OpenBLAS");

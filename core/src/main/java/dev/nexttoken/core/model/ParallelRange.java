@@ -42,21 +42,29 @@ final class ParallelRange {
     }
 
     /**
-     * Whether every worker is spinning or working rather than parked, so that handing it a chunk
-     * now costs microseconds, not a wake-up: true for {@link #SPIN_NANOS} after a call.
+     * How many workers, counted from the first (the order in which {@link #run} hands out chunks),
+     * are spinning or working rather than parked, so that handing them a chunk now costs
+     * microseconds, not a wake-up: for {@link #SPIN_NANOS} after a call that used them.
      */
-    static boolean workersAwake() {
-        for (Worker worker : WORKERS) {
-            if (worker.parked) {
-                return false;
-            }
+    static int awakeWorkers() {
+        int awake = 0;
+        while (awake < WORKERS.length && !WORKERS[awake].parked) {
+            awake++;
         }
-        return true;
+        return awake;
     }
 
     /** Runs {@code body} over {@code [0, n)}; small ranges ({@code n < minChunk * 2}) run on the caller's thread. */
     static void run(int n, int minChunk, Body body) {
-        int chunks = Math.min(THREADS, n / Math.max(1, minChunk));
+        run(n, minChunk, THREADS, body);
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} in at most {@code maxChunks} chunks (the caller's
+     * thread and the first {@code maxChunks - 1} workers), each of at least {@code minChunk}.
+     */
+    static void run(int n, int minChunk, int maxChunks, Body body) {
+        int chunks = Math.min(Math.min(THREADS, maxChunks), n / Math.max(1, minChunk));
         if (chunks <= 1 || BUSY.isHeldByCurrentThread() || !BUSY.tryLock()) {   // nested, or workers busy
             body.run(0, n);
             return;

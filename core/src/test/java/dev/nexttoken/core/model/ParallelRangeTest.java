@@ -3,6 +3,8 @@ package dev.nexttoken.core.model;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -10,6 +12,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -29,6 +32,24 @@ class ParallelRangeTest {
                 assertEquals(1, seen.get(i), "n " + n + ", index " + i);
             }
         }
+    }
+
+    @Test
+    void atMostMaxChunksEachCoveringItsPart() {
+        for (int maxChunks : new int[] {0, 1, 2, 64}) {
+            List<int[]> chunks = Collections.synchronizedList(new ArrayList<>());
+            ParallelRange.run(1000, 1, maxChunks, (from, to) -> chunks.add(new int[] {from, to}));
+            int expected = Math.max(1, Math.min(maxChunks, ParallelRange.threads()));
+            assertEquals(expected, chunks.size(), "maxChunks " + maxChunks);
+            chunks.sort(Comparator.comparingInt(c -> c[0]));
+            int next = 0;
+            for (int[] chunk : chunks) {
+                assertEquals(next, chunk[0], "contiguous chunks");
+                next = chunk[1];
+            }
+            assertEquals(1000, next);
+        }
+        assertTrue(ParallelRange.awakeWorkers() >= 0 && ParallelRange.awakeWorkers() < ParallelRange.threads());
     }
 
     @Test
