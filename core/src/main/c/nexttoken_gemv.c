@@ -1,7 +1,7 @@
 /*
- * nexttoken's native kernels: one row times a weight matrix, for batch-1 decoding on the CPU path.
+ * nexttoken's native kernels: a few rows times a weight matrix, for decoding on the CPU path.
  *
- * accumulate: y[0, n) += sum over i in [k0, k1) of x[i] * W[i, 0..n)   (W row-major [k, n], GPT-2's Conv1D)
+ * accumulate: y[r, 0..n) += sum over i in [k0, k1) of x[r, i] * W[i, 0..n)   (W [k, n], GPT-2's Conv1D; r < rows)
  * dots:       y[v] = W[v, 0..k) . x for v in [v0, v1)                   (the lm_head: W = wte [vocab, k])
  *
  * Why native: a decode step of one row streams every weight once, so it runs at the speed memory
@@ -79,6 +79,62 @@ static void accumulate_rows(const float *w, int n, int count, const float *x, fl
     }
 }
 
+/*
+ * y[r, 0..n) += x[r, i] * W[i, 0..n) for 8 rows i of W from `row` and every r < rows, at the
+ * columns [j, j + 16) (the lanes in m): the 8 W vectors are loaded once for all rows of x.
+ * Unmasked calls keep plain loads and stores (masked stores are slow on AMD's cores).
+ */
+__attribute__((target("avx512f")))
+static inline void column8(const float *row, int n, const float *x, int k, int rows, float *y, int j,
+                           __mmask16 m, int masked) {
+    __m512 v[ROWS_PER_PASS];
+    for (int q = 0; q < ROWS_PER_PASS; q++) {
+        const float *at = row + (size_t) q * (size_t) n + j;
+        v[q] = masked ? _mm512_maskz_loadu_ps(m, at) : _mm512_loadu_ps(at);
+    }
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (size_t) r * (size_t) k;
+        float *yr = y + (size_t) r * (size_t) n + j;
+        __m512 low = masked ? _mm512_maskz_loadu_ps(m, yr) : _mm512_loadu_ps(yr);
+        __m512 high = _mm512_mul_ps(_mm512_set1_ps(xr[4]), v[4]);
+        for (int q = 0; q < 4; q++) {
+            low = _mm512_fmadd_ps(_mm512_set1_ps(xr[q]), v[q], low);
+        }
+        for (int q = 5; q < ROWS_PER_PASS; q++) {
+            high = _mm512_fmadd_ps(_mm512_set1_ps(xr[q]), v[q], high);
+        }
+        if (masked) {
+            _mm512_mask_storeu_ps(yr, m, _mm512_add_ps(low, high));
+        } else {
+            _mm512_storeu_ps(yr, _mm512_add_ps(low, high));
+        }
+    }
+}
+
+/*
+ * y[r, 0..n) += sum over i < count of x[r, i] * W[i, 0..n) for r < rows (x's rows k apart, y's n
+ * apart): one run of W's rows, w at its first row, each W row read once for all rows of x.
+ */
+__attribute__((target("avx512f")))
+static void accumulate_many(const float *w, int n, int count, const float *x, int k, int rows, float *y) {
+    const int full = n - n % LANES;
+    const __mmask16 tail = (__mmask16) ((1u << (n % LANES)) - 1u);
+    int i = 0;
+    for (; i + ROWS_PER_PASS <= count; i += ROWS_PER_PASS) {
+        const float *row = w + (size_t) i * (size_t) n;
+        for (int j = 0; j < full; j += LANES) {
+            column8(row, n, x + i, k, rows, y, j, (__mmask16) 0xFFFF, 0);
+        }
+        if (tail) {
+            column8(row, n, x + i, k, rows, y, full, tail, 1);
+        }
+    }
+    for (int r = 0; r < rows; r++) {                        /* the last count mod 8 rows of W, per row of x */
+        accumulate_rows(w + (size_t) i * (size_t) n, n, count - i, x + (size_t) r * (size_t) k + i,
+                        y + (size_t) r * (size_t) n);
+    }
+}
+
 /* y[v] = sum over j of W[v, j] * x[j] for v in [v0, v1): W row-major [rows, k]; the lm_head against wte. */
 __attribute__((target("avx512f")))
 static void dot_rows(const float *w, int k, int v0, int v1, const float *x, float *y) {
@@ -133,24 +189,34 @@ Java_dev_nexttoken_core_model_NativeGemv_supported(JNIEnv *env, jclass cls) {
  */
 
 /*
- * y[yOff, yOff + n) += x[xOff + i] * W[i, 0..n) for i in [k0, k1); W at address w, row stride n.
+ * y[yOff + r*n, +n) += x[xOff + r*k + i] * W[i, 0..n) for i in [k0, k1) and r < rows; W at
+ * address w, row stride n. The x values of the run are copied row by row, count apart.
  */
 JNIEXPORT void JNICALL
-Java_dev_nexttoken_core_model_NativeGemv_accumulate(JNIEnv *env, jclass cls, jlong w, jint n, jint k0, jint k1,
-                                                     jfloatArray x, jint xOff, jfloatArray y, jint yOff) {
+Java_dev_nexttoken_core_model_NativeGemv_accumulate(JNIEnv *env, jclass cls, jlong w, jint k, jint n, jint k0,
+                                                     jint k1, jint rows, jfloatArray x, jint xOff, jfloatArray y,
+                                                     jint yOff) {
     (void) cls;
     const int count = k1 - k0;
-    float *xs = malloc(sizeof(float) * ((size_t) count + (size_t) n));
+    const size_t xs_size = (size_t) rows * (size_t) count;
+    float *xs = malloc(sizeof(float) * (xs_size + (size_t) rows * (size_t) n));
     if (xs == NULL) {
         (*env)->ThrowNew(env, (*env)->FindClass(env, "java/lang/OutOfMemoryError"), "nexttoken: native buffer");
         return;
     }
-    float *ys = xs + count;
-    (*env)->GetFloatArrayRegion(env, x, xOff + k0, count, xs);
-    (*env)->GetFloatArrayRegion(env, y, yOff, n, ys);
+    float *ys = xs + xs_size;
+    for (int r = 0; r < rows; r++) {
+        (*env)->GetFloatArrayRegion(env, x, xOff + r * k + k0, count, xs + (size_t) r * (size_t) count);
+    }
+    (*env)->GetFloatArrayRegion(env, y, yOff, rows * n, ys);
     if (!(*env)->ExceptionCheck(env)) {
-        accumulate_rows((const float *) (intptr_t) w + (size_t) k0 * (size_t) n, n, count, xs, ys);
-        (*env)->SetFloatArrayRegion(env, y, yOff, n, ys);
+        const float *run = (const float *) (intptr_t) w + (size_t) k0 * (size_t) n;
+        if (rows == 1) {
+            accumulate_rows(run, n, count, xs, ys);
+        } else {
+            accumulate_many(run, n, count, xs, count, rows, ys);
+        }
+        (*env)->SetFloatArrayRegion(env, y, yOff, rows * n, ys);
     }
     free(xs);
 }

@@ -230,8 +230,11 @@ final class CpuForwardPass implements ForwardPass {
      * </ul>
      */
     private Products productsFor(int rows, int time) {
+        if (NativeGemv.isAvailable() && (rows == 1 || (time == 1 && rows <= NativeGemv.MAX_ROWS))) {
+            return Products.NATIVE_GEMV;
+        }
         if (rows == 1) {
-            return NativeGemv.isAvailable() ? Products.NATIVE_GEMV : Products.BLAS;
+            return Products.BLAS;
         }
         if (vectors && (time == 1 || (rows >= 8 && VectorGemm.lanes() >= 16))) {
             return Products.VECTOR_GEMM;
@@ -246,7 +249,7 @@ final class CpuForwardPass implements ForwardPass {
     private static void linear(Products products, float[] in, int rows, int k, Matrix w, int n, float[] b,
                                boolean accumulate, float[] out) {
         if (products == Products.NATIVE_GEMV) {
-            NativeGemv.linear(in, 0, k, w.address(), n, b, accumulate, out, 0);
+            NativeGemv.linear(in, 0, rows, k, w.address(), n, b, accumulate, out, 0);
         } else {
             VectorGemm.linear(in, 0, rows, k, w.bytes(), n, b, accumulate, out, 0);
         }

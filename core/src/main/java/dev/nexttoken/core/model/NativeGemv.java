@@ -33,6 +33,8 @@ final class NativeGemv {
     static final String PROPERTY = "nexttoken.native";
     /** Where the build puts the library among the classes. */
     static final String RESOURCE = "/dev/nexttoken/core/model/native/linux-x86_64/libnexttoken.so";
+    /** The most rows of {@code x} per {@link #linear} call: decode steps of up to 16 sequences. */
+    static final int MAX_ROWS = 16;
     /** Rows of {@code W} per part at least: shorter products are not split. */
     static final int MIN_PART_ROWS = 16;
     /** Rows of {@link #dots} per core at least. */
@@ -54,50 +56,55 @@ final class NativeGemv {
     }
 
     /**
-     * {@code y[yOff, yOff+n) = (accumulate ? y : 0) + x[xOff, xOff+k) · W + bias}.
+     * {@code y [rows, n] = (accumulate ? y : 0) + x [rows, k] · W + bias}, the rows of {@code x}
+     * and {@code y} contiguous from their offsets; each weight is read once for all rows.
      *
+     * @param rows 1 to {@link #MAX_ROWS}
      * @param w    address of {@code W}, row-major {@code [k, n]} floats; the caller keeps it alive
      * @param bias {@code [n]}, or null for none
      * @throws IllegalStateException    when the kernel is not available
-     * @throws IllegalArgumentException when an array is too short for the shapes
+     * @throws IllegalArgumentException when rows is out of range or an array is too short for the shapes
      */
-    static void linear(float[] x, int xOff, int k, long w, int n, float[] bias, boolean accumulate,
+    static void linear(float[] x, int xOff, int rows, int k, long w, int n, float[] bias, boolean accumulate,
                        float[] y, int yOff) {
         if (!AVAILABLE) {
             throw new IllegalStateException("the native kernel is not available");
         }
-        checkShapes(x, xOff, k, w, n, bias, y, yOff);
+        checkShapes(x, xOff, rows, k, w, n, bias, y, yOff);
+        int size = rows * n;
         if (!accumulate) {
-            Arrays.fill(y, yOff, yOff + n, 0f);
+            Arrays.fill(y, yOff, yOff + size, 0f);
         }
         if (bias != null) {
-            for (int j = 0; j < n; j++) {
-                y[yOff + j] += bias[j];
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < n; j++) {
+                    y[yOff + r * n + j] += bias[j];
+                }
             }
         }
         int parts = parts(k);
         if (parts == 1) {
-            accumulate(w, n, 0, k, x, xOff, y, yOff);
+            accumulate(w, k, n, 0, k, rows, x, xOff, y, yOff);
             return;
         }
-        float[][] partials = partials(parts - 1, n);             // the caller's, for this call
+        float[][] partials = partials(parts - 1, size);          // the caller's, for this call
         ParallelRange.run(parts, 1, (from, to) -> {
             for (int part = from; part < to; part++) {
                 int k0 = (int) ((long) k * part / parts);
                 int k1 = (int) ((long) k * (part + 1) / parts);
                 if (part == 0) {
-                    accumulate(w, n, k0, k1, x, xOff, y, yOff);
+                    accumulate(w, k, n, k0, k1, rows, x, xOff, y, yOff);
                 } else {
                     float[] partial = partials[part - 1];
-                    Arrays.fill(partial, 0, n, 0f);
-                    accumulate(w, n, k0, k1, x, xOff, partial, 0);
+                    Arrays.fill(partial, 0, size, 0f);
+                    accumulate(w, k, n, k0, k1, rows, x, xOff, partial, 0);
                 }
             }
         });
         for (int part = 1; part < parts; part++) {
             float[] partial = partials[part - 1];
-            for (int j = 0; j < n; j++) {
-                y[yOff + j] += partial[j];
+            for (int i = 0; i < size; i++) {
+                y[yOff + i] += partial[i];
             }
         }
     }
@@ -124,15 +131,19 @@ final class NativeGemv {
         ParallelRange.run(rows, MIN_DOT_ROWS, (from, to) -> dots(w, k, from, to, x, xOff, y));
     }
 
-    private static void checkShapes(float[] x, int xOff, int k, long w, int n, float[] bias, float[] y, int yOff) {
+    private static void checkShapes(float[] x, int xOff, int rows, int k, long w, int n, float[] bias, float[] y,
+                                    int yOff) {
         if (k < 1 || n < 1 || w == 0) {
             throw new IllegalArgumentException("needs k, n ≥ 1 and a weight address: k=" + k + ", n=" + n);
         }
-        if (xOff < 0 || xOff > x.length - k) {
-            throw new IllegalArgumentException("x holds " + x.length + " floats, needs " + k + " from " + xOff);
+        if (rows < 1 || rows > MAX_ROWS) {
+            throw new IllegalArgumentException("rows must be 1 to " + MAX_ROWS + ": " + rows);
         }
-        if (yOff < 0 || yOff > y.length - n) {
-            throw new IllegalArgumentException("y holds " + y.length + " floats, needs " + n + " from " + yOff);
+        if (xOff < 0 || xOff > x.length - rows * k) {
+            throw new IllegalArgumentException("x holds " + x.length + " floats, needs " + rows * k + " from " + xOff);
+        }
+        if (yOff < 0 || yOff > y.length - rows * n) {
+            throw new IllegalArgumentException("y holds " + y.length + " floats, needs " + rows * n + " from " + yOff);
         }
         if (bias != null && bias.length < n) {
             throw new IllegalArgumentException("bias holds " + bias.length + " floats, needs " + n);
@@ -190,8 +201,9 @@ final class NativeGemv {
     /** Whether this CPU has AVX-512 (the kernel's instructions). */
     private static native boolean supported();
 
-    /** {@code y[yOff, yOff+n) += x[xOff+i] · W[i, ·]} for {@code i} in {@code [k0, k1)}; no checks. */
-    private static native void accumulate(long w, int n, int k0, int k1, float[] x, int xOff, float[] y, int yOff);
+    /** {@code y[yOff + r·n, +n) += x[xOff + r·k + i] · W[i, ·]} for {@code i} in {@code [k0, k1)}, {@code r < rows}; no checks. */
+    private static native void accumulate(long w, int k, int n, int k0, int k1, int rows, float[] x, int xOff,
+                                          float[] y, int yOff);
 
     /** {@code y[v] = W[v, ·] · x[xOff, xOff+k)} for {@code v} in {@code [v0, v1)}, {@code y} at an address; no checks. */
     private static native void dots(long w, int k, int v0, int v1, float[] x, int xOff, long y);

@@ -3,6 +3,8 @@ package dev.nexttoken.core.model;
 import org.bytedeco.javacpp.FloatPointer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@link NativeGemv} against a plain reference loop in double: {@code k} around the kernel's
+ * {@link NativeGemv} against a plain reference loop in double: 1 to 16 rows of {@code x}, {@code k} around the kernel's
  * 8-row passes and the split over the cores, {@code n} around its 16-float vectors (the masked
  * tail), with and without bias and accumulation, at nonzero offsets; the lm_head's row dot
  * products likewise; and that it is loaded wherever the build made it and the CPU can run it, so
@@ -40,16 +42,21 @@ class NativeGemvTest {
         assertEquals(avx512, NativeGemv.isAvailable(), "available exactly when the CPU has AVX-512");
     }
 
-    @Test
-    void matchesReferenceAroundPassesVectorsAndParts() {
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 8, 9, NativeGemv.MAX_ROWS})
+    void matchesReferenceAroundPassesVectorsAndParts(int rows) {
         assumeTrue(NativeGemv.isAvailable(), "no native kernel here");
-        Random random = new Random(5);
+        Random random = new Random(5 + rows);
         int[] ks = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 2 * NativeGemv.MIN_PART_ROWS + 7, 768, 3072};
         int[] ns = {1, 5, 15, 16, 17, 31, 33, 768, 2304, 1601};
         for (int k : ks) {
             for (int n : ns) {
+                if ((long) rows * k * n > 4_000_000L) {   // the reference loop is slow: one variant of the big ones
+                    check(random, rows, k, n, true, true);
+                    continue;
+                }
                 for (int variant = 0; variant < 4; variant++) {
-                    check(random, k, n, (variant & 1) != 0, (variant & 2) != 0);
+                    check(random, rows, k, n, (variant & 1) != 0, (variant & 2) != 0);
                 }
             }
         }
@@ -97,19 +104,26 @@ class NativeGemvTest {
             long address = w.address();
             float[] x = new float[4];
             assertMessage("x holds 4 floats, needs 5 from 0",
-                    () -> NativeGemv.linear(x, 0, 5, address, 3, null, false, new float[3], 0));
+                    () -> NativeGemv.linear(x, 0, 1, 5, address, 3, null, false, new float[3], 0));
             assertMessage("x holds 4 floats, needs 4 from 1",
-                    () -> NativeGemv.linear(x, 1, 4, address, 3, null, false, new float[3], 0));
+                    () -> NativeGemv.linear(x, 1, 1, 4, address, 3, null, false, new float[3], 0));
             assertMessage("y holds 3 floats, needs 3 from 1",
-                    () -> NativeGemv.linear(x, 0, 4, address, 3, null, false, new float[3], 1));
+                    () -> NativeGemv.linear(x, 0, 1, 4, address, 3, null, false, new float[3], 1));
             assertMessage("bias holds 2 floats, needs 3",
-                    () -> NativeGemv.linear(x, 0, 4, address, 3, new float[2], false, new float[3], 0));
+                    () -> NativeGemv.linear(x, 0, 1, 4, address, 3, new float[2], false, new float[3], 0));
             assertMessage("needs k, n ≥ 1 and a weight address: k=0, n=3",
-                    () -> NativeGemv.linear(x, 0, 0, address, 3, null, false, new float[3], 0));
+                    () -> NativeGemv.linear(x, 0, 1, 0, address, 3, null, false, new float[3], 0));
             assertMessage("needs k, n ≥ 1 and a weight address: k=4, n=3",
-                    () -> NativeGemv.linear(x, 0, 4, 0L, 3, null, false, new float[3], 0));
+                    () -> NativeGemv.linear(x, 0, 1, 4, 0L, 3, null, false, new float[3], 0));
             assertThrows(IllegalArgumentException.class,
-                    () -> NativeGemv.linear(x, -1, 4, address, 3, null, false, new float[3], 0));
+                    () -> NativeGemv.linear(x, -1, 1, 4, address, 3, null, false, new float[3], 0));
+            assertMessage("x holds 4 floats, needs 8 from 0",
+                    () -> NativeGemv.linear(x, 0, 2, 4, address, 3, null, false, new float[6], 0));
+            assertMessage("rows must be 1 to " + NativeGemv.MAX_ROWS + ": 0",
+                    () -> NativeGemv.linear(x, 0, 0, 4, address, 3, null, false, new float[3], 0));
+            assertMessage("rows must be 1 to " + NativeGemv.MAX_ROWS + ": " + (NativeGemv.MAX_ROWS + 1),
+                    () -> NativeGemv.linear(new float[100], 0, NativeGemv.MAX_ROWS + 1, 4, address, 3, null, false,
+                            new float[100], 0));
             assertMessage("x holds 4 floats, needs 4 from 1",
                     () -> NativeGemv.dots(x, 1, 4, address, 4, address));
             assertMessage("needs k, rows ≥ 1 and both addresses: k=4, rows=4",
@@ -123,36 +137,38 @@ class NativeGemvTest {
     }
 
     /** Runs {@link NativeGemv#linear} at offsets into larger arrays; compares every output and the floats around it. */
-    private static void check(Random random, int k, int n, boolean withBias, boolean accumulate) {
+    private static void check(Random random, int rows, int k, int n, boolean withBias, boolean accumulate) {
         float[] wFloats = VectorLmHeadTest.randomFloats(random, k * n);
         int xOff = random.nextInt(5);
         int yOff = random.nextInt(5);
-        float[] x = VectorLmHeadTest.randomFloats(random, xOff + k + 2);
+        float[] x = VectorLmHeadTest.randomFloats(random, xOff + rows * k + 2);
         float[] bias = withBias ? VectorLmHeadTest.randomFloats(random, n) : null;
-        float[] y = VectorLmHeadTest.randomFloats(random, yOff + n + 3);
+        float[] y = VectorLmHeadTest.randomFloats(random, yOff + rows * n + 3);
         float[] before = y.clone();
         try (FloatPointer w = new FloatPointer(wFloats)) {
-            NativeGemv.linear(x, xOff, k, w.address(), n, bias, accumulate, y, yOff);
+            NativeGemv.linear(x, xOff, rows, k, w.address(), n, bias, accumulate, y, yOff);
         }
-        String what = "k=" + k + " n=" + n + " bias=" + withBias + " accumulate=" + accumulate;
-        for (int j = 0; j < n; j++) {
-            double sum = (accumulate ? before[yOff + j] : 0) + (bias == null ? 0 : bias[j]);
-            double squares = sum * sum;
-            for (int i = 0; i < k; i++) {
-                double term = (double) x[xOff + i] * wFloats[i * n + j];
-                sum += term;
-                squares += term * term;
-            }
-            double got = y[yOff + j];
-            double error = Math.abs(got - sum);
-            if (!(error <= TOLERANCE * Math.sqrt(squares) + 1e-30)) {
-                fail(what + ": [" + j + "] got " + got + ", want " + sum + " (error " + error + ")");
+        String what = "rows=" + rows + " k=" + k + " n=" + n + " bias=" + withBias + " accumulate=" + accumulate;
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < n; j++) {
+                int at = yOff + r * n + j;
+                double sum = (accumulate ? before[at] : 0) + (bias == null ? 0 : bias[j]);
+                double squares = sum * sum;
+                for (int i = 0; i < k; i++) {
+                    double term = (double) x[xOff + r * k + i] * wFloats[i * n + j];
+                    sum += term;
+                    squares += term * term;
+                }
+                double error = Math.abs(y[at] - sum);
+                if (!(error <= TOLERANCE * Math.sqrt(squares) + 1e-30)) {
+                    fail(what + ": [" + r + ", " + j + "] got " + y[at] + ", want " + sum + " (error " + error + ")");
+                }
             }
         }
         for (int i = 0; i < yOff; i++) {
             assertEquals(before[i], y[i], what + ": wrote before the output");
         }
-        for (int i = yOff + n; i < y.length; i++) {
+        for (int i = yOff + rows * n; i < y.length; i++) {
             assertEquals(before[i], y[i], what + ": wrote past the output");
         }
     }
