@@ -15,9 +15,10 @@ import java.util.List;
  * matrix–matrix route for one-row products (which repacks the weights at ~13 GB/s) dominate a
  * decode step, so this pass calls OpenBLAS directly on the arrays' memory:
  * <ul>
- * <li>every weight product of one row is one {@code sgemv}, with the bias pre-loaded into the
- * output ({@code beta = 1}), or {@link NativeGemv} where it is available; products of several rows (a decode batch; a prompt of 8 rows or
- * more with AVX-512) run on the Java Vector API's {@link VectorGemm} when the module is present
+ * <li>the weight products of a decode step (1–16 rows) run on {@link NativeGemv} where it is
+ * available; otherwise one row is one {@code sgemv}, with the bias pre-loaded into the output
+ * ({@code beta = 1}); products of several rows (a decode batch; a prompt of 8 rows or more with
+ * AVX-512) run on the Java Vector API's {@link VectorGemm} when the module is present
  * ({@code --add-modules jdk.incubator.vector}), else on {@code sgemm} (see {@link #productsFor});</li>
  * <li>attention runs in Java over the cache's Java arrays ({@link CacheAttention}), per sequence
  * and head, spread over the cores;</li>
@@ -207,7 +208,7 @@ final class CpuForwardPass implements ForwardPass {
     private enum Products {
         /** OpenBLAS on the scratch's native buffers: {@code sgemv} for one row, else {@code sgemm}. */
         BLAS,
-        /** {@link NativeGemv} on the Java arrays: one row. */
+        /** {@link NativeGemv} on the Java arrays: a decode step of 1–16 rows, or a one-token prompt. */
         NATIVE_GEMV,
         /** {@link VectorGemm} on the Java arrays: a decode batch, or a prompt with AVX-512. */
         VECTOR_GEMM
@@ -221,7 +222,8 @@ final class CpuForwardPass implements ForwardPass {
      * <li>one row: {@link NativeGemv} (AVX-512 loads) when it is available, 6.1–6.3 ms in a C probe
      * where OpenBLAS's {@code sgemv} took ~10 ms; else {@code sgemv}, ahead of the Java kernel
      * (~28 GB/s: it copies the weights into its panels first);</li>
-     * <li>a batch decode step of 2–16 rows: {@link VectorGemm}, which reads each weight once for all
+     * <li>a batch decode step of 2–16 rows: {@link NativeGemv} when it is available (13.2 against
+     * 15.4 ms per step at 8 rows), else {@link VectorGemm}, which reads each weight once for all
      * rows, where {@code sgemm} repacks the matrices (2–4× slower); at 2–6 rows it was 1.0–1.5×
      * the row-streaming kernel it replaced with AVX-512, 1.8–1.9× with AVX2;</li>
      * <li>a prompt of 8 rows and more: {@link VectorGemm} with AVX-512, 1.5–1.8× {@code sgemm} on

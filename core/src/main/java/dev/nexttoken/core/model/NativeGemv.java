@@ -12,12 +12,14 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * One row times a weight matrix in native code ({@code core/src/main/c/nexttoken_gemv.c}): the
- * weight products and the lm_head of a batch-1 decode step on the CPU path, where the time is
- * what it takes to read each weight once. With 512-bit loads it streamed GPT-2 small's 48 layer
- * products in 6.1–6.3 ms where OpenBLAS's {@code sgemv} (AVX2 kernels) took ~10 ms and the Java
- * Vector API, which on Java 17 reads native memory only through {@code fromByteBuffer}, ~14 ms;
- * the lm_head in 2.5–3.5 ms against {@code sgemv}'s 3.5–4.4 ms.
+ * A few rows (1 to {@link #MAX_ROWS}) times a weight matrix in native code
+ * ({@code core/src/main/c/nexttoken_gemv.c}): the weight products of decode steps, and the
+ * lm_head of batch 1, on the CPU path, where the time is what it takes to read each weight once.
+ * With 512-bit loads it streamed GPT-2 small's 48 layer products at one row in 6.1–6.3 ms where
+ * OpenBLAS's {@code sgemv} (AVX2 kernels) took ~10 ms and the Java Vector API, which on Java 17
+ * reads native memory only through {@code fromByteBuffer}, ~14 ms; the lm_head in 2.5–3.5 ms
+ * against {@code sgemv}'s 3.5–4.4 ms. At 8 rows the products took 13.2 ms per step against
+ * {@link VectorGemm}'s 15.4 (which copies the weights into heap panels first).
  *
  * <p>The work is split into one contiguous run of {@code W}'s rows per core ({@link ParallelRange}).
  * In {@link #linear}, part 0 adds into {@code y}, the others into partial sums of the calling
@@ -25,7 +27,8 @@ import java.util.Locale;
  *
  * <p>Available when the library {@code libnexttoken.so} was built into the jar (Linux x86-64,
  * with gcc present at build time), loads, and the CPU has AVX-512; the system property
- * {@code nexttoken.native=false} turns it off. Otherwise the CPU path uses {@code sgemv}.
+ * {@code nexttoken.native=false} turns it off. Otherwise the CPU path uses {@code sgemv} for one
+ * row and {@link VectorGemm} for several.
  */
 final class NativeGemv {
 
