@@ -159,10 +159,10 @@ final class CpuForwardPass implements ForwardPass {
         boolean blas = products == Products.BLAS;
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
-            normRows(s.x, rows, w.ln1Gamma, w.ln1Beta, s, blas);                         // s.rowsC (and s.blas().normed)
+            normRows(s.x, rows, w.ln1Gamma, w.ln1Beta, s, blas);              // s.rowsC (and s.blas().normed)
             t = StepProfile.add(Section.LAYER_NORM, t);
             if (blas) {
-                linear(s.blas().normed, rows, c, w.attnW.pointer(), w.attnB, 3 * c, s.blas().qkv);              // [rows, 3C]
+                linear(s.blas().normed, rows, c, w.attnW.pointer(), w.attnB, 3 * c, s.blas().qkv); // [rows, 3C]
                 s.blas().qkv.get(s.rowsQkv, 0, rows * 3 * c);
             } else {
                 linear(products, s.rowsC, rows, c, w.attnW, 3 * c, w.attnB, false,
@@ -183,7 +183,7 @@ final class CpuForwardPass implements ForwardPass {
             normRows(s.x, rows, w.ln2Gamma, w.ln2Beta, s, blas);
             t = StepProfile.add(Section.LAYER_NORM, t);
             if (blas) {
-                linear(s.blas().normed, rows, c, w.fcW.pointer(), w.fcB, 4 * c, s.blas().hidden);                // [rows, 4C]
+                linear(s.blas().normed, rows, c, w.fcW.pointer(), w.fcB, 4 * c, s.blas().hidden); // [rows, 4C]
                 s.blas().hidden.get(s.rows4C, 0, rows * 4 * c);
             } else {
                 linear(products, s.rowsC, rows, c, w.fcW, 4 * c, w.fcB, false, s.rows4C); // [rows, 4C]
@@ -338,7 +338,8 @@ final class CpuForwardPass implements ForwardPass {
             VectorLmHead.lmHead(s.rowsC, 0, batch, c, wteBytes, vocab,
                     VectorMatmulSupport.bytes(logits).asFloatBuffer(), 0);
         } else if (batch == 1 && NativeGemv.isAvailable()) {
-            NativeGemv.dots(s.rowsC, 0, c, address(wte), vocab, address(new FloatPointer(logits.data().addressPointer())));
+            long out = address(new FloatPointer(logits.data().addressPointer()));              // [1, V]
+            NativeGemv.dots(s.rowsC, 0, c, address(wte), vocab, out);
         } else {
             s.blas().normed.put(s.rowsC, 0, batch * c);
             head(s.blas().normed, batch, new FloatPointer(logits.data().addressPointer()));

@@ -204,10 +204,13 @@ final class NativeGemv {
     /** Whether this CPU has AVX-512 (the kernel's instructions). */
     private static native boolean supported();
 
-    /** {@code y[yOff + r·n, +n) += x[xOff + r·k + i] · W[i, ·]} for {@code i} in {@code [k0, k1)}, {@code r < rows}; no checks. */
+    /**
+     * {@code y[yOff + r·n, +n) += x[xOff + r·k + i] · W[i, ·]} for {@code i} in {@code [k0, k1)}
+     * and {@code r < rows}; no checks.
+     */
     private static native void accumulate(long w, int k, int n, int k0, int k1, int rows, float[] x, int xOff,
                                           float[] y, int yOff);
 
-    /** {@code y[v] = W[v, ·] · x[xOff, xOff+k)} for {@code v} in {@code [v0, v1)}, {@code y} at an address; no checks. */
+    /** {@code y[v] = W[v, ·] · x[xOff, xOff+k)} for {@code v} in {@code [v0, v1)}, at address y; no checks. */
     private static native void dots(long w, int k, int v0, int v1, float[] x, int xOff, long y);
 }
