@@ -30,6 +30,11 @@
 #define ROWS_PER_PASS 8
 #define LANES 16
 
+/* The lanes of the last, partial vector of a row of `length` floats (none when it is whole). */
+static inline __mmask16 tail_mask(int length) {
+    return (__mmask16) ((1u << (length % LANES)) - 1u);
+}
+
 /* y[j] += sum over the 8 rows r[q] of a[q] * r[q][j], for the columns of one (possibly partial) vector. */
 __attribute__((target("avx512f")))
 static inline void pass8(const float *const r[ROWS_PER_PASS], const __m512 a[ROWS_PER_PASS],
@@ -51,7 +56,7 @@ __attribute__((target("avx512f")))
 static void accumulate_rows(const float *w, int n, int count, const float *x, float *y) {
     const int full = n - n % LANES;
     const __mmask16 all = (__mmask16) 0xFFFF;
-    const __mmask16 tail = (__mmask16) ((1u << (n % LANES)) - 1u);
+    const __mmask16 tail = tail_mask(n);
     int i = 0;
     for (; i + ROWS_PER_PASS <= count; i += ROWS_PER_PASS) {
         const float *r[ROWS_PER_PASS];
@@ -118,7 +123,7 @@ static inline void column8(const float *row, int n, const float *x, int k, int r
 __attribute__((target("avx512f")))
 static void accumulate_many(const float *w, int n, int count, const float *x, int k, int rows, float *y) {
     const int full = n - n % LANES;
-    const __mmask16 tail = (__mmask16) ((1u << (n % LANES)) - 1u);
+    const __mmask16 tail = tail_mask(n);
     int i = 0;
     for (; i + ROWS_PER_PASS <= count; i += ROWS_PER_PASS) {
         const float *row = w + (size_t) i * (size_t) n;
@@ -139,7 +144,7 @@ static void accumulate_many(const float *w, int n, int count, const float *x, in
 __attribute__((target("avx512f")))
 static void dot_rows(const float *w, int k, int v0, int v1, const float *x, float *y) {
     const int full = k - k % LANES;
-    const __mmask16 tail = (__mmask16) ((1u << (k % LANES)) - 1u);
+    const __mmask16 tail = tail_mask(k);
     int v = v0;
     for (; v + ROWS_PER_PASS <= v1; v += ROWS_PER_PASS) {
         const float *r = w + (size_t) v * (size_t) k;
@@ -188,6 +193,15 @@ Java_dev_nexttoken_core_model_NativeGemv_supported(JNIEnv *env, jclass cls) {
  * The Java caller has checked the arrays' bounds; W's shape is its contract.
  */
 
+/* `floats` floats from malloc, or NULL with an OutOfMemoryError thrown into Java. */
+static float *buffer(JNIEnv *env, size_t floats) {
+    float *memory = malloc(sizeof(float) * floats);
+    if (memory == NULL) {
+        (*env)->ThrowNew(env, (*env)->FindClass(env, "java/lang/OutOfMemoryError"), "nexttoken: native buffer");
+    }
+    return memory;
+}
+
 /*
  * y[yOff + r*n, +n) += x[xOff + r*k + i] * W[i, 0..n) for i in [k0, k1) and r < rows; W at
  * address w, row stride n. The x values of the run are copied row by row, count apart.
@@ -199,10 +213,9 @@ Java_dev_nexttoken_core_model_NativeGemv_accumulate(JNIEnv *env, jclass cls, jlo
     (void) cls;
     const int count = k1 - k0;
     const size_t xs_size = (size_t) rows * (size_t) count;
-    float *xs = malloc(sizeof(float) * (xs_size + (size_t) rows * (size_t) n));
+    float *xs = buffer(env, xs_size + (size_t) rows * (size_t) n);
     if (xs == NULL) {
-        (*env)->ThrowNew(env, (*env)->FindClass(env, "java/lang/OutOfMemoryError"), "nexttoken: native buffer");
-        return;
+        return;                                             /* an OutOfMemoryError is pending */
     }
     float *ys = xs + xs_size;
     for (int r = 0; r < rows; r++) {
@@ -229,10 +242,9 @@ JNIEXPORT void JNICALL
 Java_dev_nexttoken_core_model_NativeGemv_dots(JNIEnv *env, jclass cls, jlong w, jint k, jint v0, jint v1,
                                                jfloatArray x, jint xOff, jlong y) {
     (void) cls;
-    float *xs = malloc(sizeof(float) * (size_t) k);
+    float *xs = buffer(env, (size_t) k);
     if (xs == NULL) {
-        (*env)->ThrowNew(env, (*env)->FindClass(env, "java/lang/OutOfMemoryError"), "nexttoken: native buffer");
-        return;
+        return;                                             /* an OutOfMemoryError is pending */
     }
     (*env)->GetFloatArrayRegion(env, x, xOff, k, xs);
     if (!(*env)->ExceptionCheck(env)) {

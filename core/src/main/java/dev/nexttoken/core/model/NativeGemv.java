@@ -21,9 +21,8 @@ import java.util.Locale;
  * against {@code sgemv}'s 3.5–4.4 ms. At 8 rows the products took 13.2 ms per step against
  * {@link VectorGemm}'s 15.4 (which copies the weights into heap panels first).
  *
- * <p>The work is split into one contiguous run of {@code W}'s rows per core ({@link ParallelRange}).
- * In {@link #linear}, part 0 adds into {@code y}, the others into partial sums of the calling
- * thread that are then added; in {@link #dots}, each part writes its own outputs.
+ * <p>The work is split into one contiguous run of {@code W}'s rows per core: in {@link #linear}
+ * by {@link RowSplit}, in {@link #dots} by {@link ParallelRange}, each part writing its own outputs.
  *
  * <p>Available when the library {@code libnexttoken.so} was built into the jar (Linux x86-64,
  * with gcc present at build time), loads, and the CPU has AVX-512; the system property
@@ -38,17 +37,11 @@ final class NativeGemv {
     static final String RESOURCE = "/dev/nexttoken/core/model/native/linux-x86_64/libnexttoken.so";
     /** The most rows of {@code x} per {@link #linear} call: decode steps of up to 16 sequences. */
     static final int MAX_ROWS = 16;
-    /** Rows of {@code W} per part at least: shorter products are not split. */
-    static final int MIN_PART_ROWS = 16;
     /** Rows of {@link #dots} per core at least. */
     static final int MIN_DOT_ROWS = 256;
-    /** The most parts a product is split into: the caller adds the partial sums alone. */
-    static final int MAX_PARTS = 8;
 
     private static final Logger LOG = LoggerFactory.getLogger(NativeGemv.class);
     private static final boolean AVAILABLE = load();
-    /** The calling thread's partial sums, reused across calls. */
-    private static final ThreadLocal<float[][]> PARTIALS = ThreadLocal.withInitial(() -> new float[0][]);
 
     private NativeGemv() {
     }
@@ -70,9 +63,7 @@ final class NativeGemv {
      */
     static void linear(float[] x, int xOff, int rows, int k, long w, int n, float[] bias, boolean accumulate,
                        float[] y, int yOff) {
-        if (!AVAILABLE) {
-            throw new IllegalStateException("the native kernel is not available");
-        }
+        checkAvailable();
         checkShapes(x, xOff, rows, k, w, n, bias, y, yOff);
         int size = rows * n;
         if (!accumulate) {
@@ -85,31 +76,12 @@ final class NativeGemv {
                 }
             }
         }
-        int parts = parts(k);
-        if (parts == 1) {
-            accumulate(w, k, n, 0, k, rows, x, xOff, y, yOff);
-            return;
-        }
-        float[][] partials = partials(parts - 1, size);          // the caller's, for this call
-        ParallelRange.run(parts, 1, (from, to) -> {
-            for (int part = from; part < to; part++) {
-                int k0 = (int) ((long) k * part / parts);
-                int k1 = (int) ((long) k * (part + 1) / parts);
-                if (part == 0) {
-                    accumulate(w, k, n, k0, k1, rows, x, xOff, y, yOff);
-                } else {
-                    float[] partial = partials[part - 1];
-                    Arrays.fill(partial, 0, size, 0f);
-                    accumulate(w, k, n, k0, k1, rows, x, xOff, partial, 0);
-                }
+        RowSplit.run(RowSplit.parts(k), k, y, yOff, size, (k0, k1, first, out, outOff) -> {
+            if (!first) {
+                Arrays.fill(out, outOff, outOff + size, 0f);        // the kernel adds into its output
             }
+            accumulate(w, k, n, k0, k1, rows, x, xOff, out, outOff);
         });
-        for (int part = 1; part < parts; part++) {
-            float[] partial = partials[part - 1];
-            for (int i = 0; i < size; i++) {
-                y[yOff + i] += partial[i];
-            }
-        }
     }
 
     /**
@@ -122,16 +94,25 @@ final class NativeGemv {
      * @throws IllegalArgumentException when {@code x} is too short or an address is missing
      */
     static void dots(float[] x, int xOff, int k, long w, int rows, long y) {
-        if (!AVAILABLE) {
-            throw new IllegalStateException("the native kernel is not available");
-        }
+        checkAvailable();
         if (k < 1 || rows < 1 || w == 0 || y == 0) {
             throw new IllegalArgumentException("needs k, rows ≥ 1 and both addresses: k=" + k + ", rows=" + rows);
         }
-        if (xOff < 0 || xOff > x.length - k) {
-            throw new IllegalArgumentException("x holds " + x.length + " floats, needs " + k + " from " + xOff);
-        }
+        checkX(x, xOff, k);
         ParallelRange.run(rows, MIN_DOT_ROWS, (from, to) -> dots(w, k, from, to, x, xOff, y));
+    }
+
+    private static void checkAvailable() {
+        if (!AVAILABLE) {
+            throw new IllegalStateException("the native kernel is not available");
+        }
+    }
+
+    /** That {@code x} holds {@code floats} floats from {@code xOff}. */
+    private static void checkX(float[] x, int xOff, int floats) {
+        if (xOff < 0 || xOff > x.length - floats) {
+            throw new IllegalArgumentException("x holds " + x.length + " floats, needs " + floats + " from " + xOff);
+        }
     }
 
     private static void checkShapes(float[] x, int xOff, int rows, int k, long w, int n, float[] bias, float[] y,
@@ -142,30 +123,13 @@ final class NativeGemv {
         if (rows < 1 || rows > MAX_ROWS) {
             throw new IllegalArgumentException("rows must be 1 to " + MAX_ROWS + ": " + rows);
         }
-        if (xOff < 0 || xOff > x.length - rows * k) {
-            throw new IllegalArgumentException("x holds " + x.length + " floats, needs " + rows * k + " from " + xOff);
-        }
+        checkX(x, xOff, rows * k);
         if (yOff < 0 || yOff > y.length - rows * n) {
             throw new IllegalArgumentException("y holds " + y.length + " floats, needs " + rows * n + " from " + yOff);
         }
         if (bias != null && bias.length < n) {
             throw new IllegalArgumentException("bias holds " + bias.length + " floats, needs " + n);
         }
-    }
-
-    /** One part per core, each of at least {@link #MIN_PART_ROWS} rows, at most {@link #MAX_PARTS}. */
-    private static int parts(int k) {
-        return Math.max(1, Math.min(Math.min(ParallelRange.threads(), MAX_PARTS), k / MIN_PART_ROWS));
-    }
-
-    private static float[][] partials(int count, int floats) {
-        float[][] partials = PARTIALS.get();
-        if (partials.length < count || partials[0].length < floats) {
-            int width = Math.max(floats, partials.length > 0 ? partials[0].length : 0);
-            partials = new float[Math.max(count, partials.length)][width];
-            PARTIALS.set(partials);
-        }
-        return partials;
     }
 
     /** Loads the library from the jar, when there is one for this platform and the CPU can run it. */
@@ -180,7 +144,7 @@ final class NativeGemv {
         }
         try (InputStream library = NativeGemv.class.getResourceAsStream(RESOURCE)) {
             if (library == null) {
-                LOG.debug("{} is not in the jar (built without gcc?): batch-1 products use OpenBLAS", RESOURCE);
+                LOG.debug("{} is not in the jar (built without gcc?): decode steps use OpenBLAS and VectorGemm", RESOURCE);
                 return false;
             }
             Path file = Files.createTempFile("nexttoken-", ".so");
@@ -192,11 +156,11 @@ final class NativeGemv {
             }
             boolean avx512 = supported();
             if (!avx512) {
-                LOG.debug("no AVX-512 on this CPU: batch-1 products use OpenBLAS");
+                LOG.debug("no AVX-512 on this CPU: decode steps use OpenBLAS and VectorGemm");
             }
             return avx512;
         } catch (IOException | LinkageError | SecurityException e) {
-            LOG.warn("the native kernel did not load ({}): batch-1 products use OpenBLAS", e.toString());
+            LOG.warn("the native kernel did not load ({}): decode steps use OpenBLAS and VectorGemm", e.toString());
             return false;
         }
     }

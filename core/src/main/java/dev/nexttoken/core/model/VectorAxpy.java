@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@code y += a·x} over Java arrays with the Vector API: the inner loop of {@link CacheAttention}'s
  * prompt queries (single queries use {@link VectorDecodeAttention}, which computes the same sums
- * in registers), and the sum of {@link VectorGemm}'s partial products ({@code a = 1}). Each vector is loaded, fused-multiply-added and stored in place. Fused
+ * in registers). Each vector is loaded, fused-multiply-added and stored in place. Fused
  * multiply-add rounds the same in every JIT tier. (A dot-product formulation with a
  * {@code reduceLanes} per output ran 4–5× slower on Java 17 and allocated; accumulators kept
  * in registers across a simple loop, as in {@link VectorDecodeAttention}, do not.)

@@ -97,36 +97,19 @@ final class VectorGemm {
      */
     static final int INNER_SPLIT_MAX_ROWS = 2 * MR;
     /** The fewest rows of {@code W} a panel of whole rows may hold; wider matrices split by columns. */
-    static final int MIN_INNER_KC = 16;
-    /** The most parts a product is split into by rows of {@code W}, whatever the number of cores. */
-    static final int MAX_INNER_PARTS = 8;
+    static final int MIN_INNER_KC = RowSplit.MIN_PART_ROWS;
     /** Arrays in native memory are in the platform's byte order (little-endian on x86 and ARM). */
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     /** Each thread's scratch arrays, reused from call to call (the pool's threads live as long as the JVM). */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /**
-     * A thread's packed panel of {@code W}, its edge tile of {@code Y}, and (on the thread that
-     * called {@link #linear}) the partial sums of a product split by rows of {@code W}.
-     */
+    /** A thread's packed panel of {@code W} and its edge tile of {@code Y}. */
     private static final class Scratch {
         /** {@code KC × NC} floats: a {@code [kc, ldp]} row-major block of {@code W} (see {@link #pack}). */
         final float[] panel = new float[KC * NC];
         /** {@code rows × NR}: the outputs of a partial last strip; grown on demand. */
         float[] edge = new float[MR * NR];
-        /** The other parts' partial sums of a product split by rows of {@code W}; grown on demand. */
-        float[][] partials = new float[0][];
-
-        /** At least {@code count} arrays of at least {@code floats} each; only ever grown. */
-        float[][] partials(int count, int floats) {
-            if (partials.length < count || (count > 0 && partials[0].length < floats)) {
-                partials = new float[Math.max(count, partials.length)][Math.max(floats,
-                        partials.length > 0 ? partials[0].length : 0)];
-            }
-            return partials;
-        }
-
         float[] edgeTile(int rows) {
             if (edge.length < rows * NR) {
                 edge = new float[rows * NR];
@@ -186,15 +169,13 @@ final class VectorGemm {
      * {@code n} is a whole number of strips), where a split by columns copies one short segment per
      * row ({@code NC} floats, {@code n} apart). Measured on GPT-2 small's 48 layer products at 8
      * rows, in alternating runs: 17.0–18.2 ms against 21.9–22.6 ms. Needs panels of at least
-     * {@link #MIN_INNER_KC} whole rows, and uses at most {@link #MAX_INNER_PARTS} parts: the caller
-     * adds the partial sums alone, work that grows with the parts.
+     * {@link #MIN_INNER_KC} whole rows; the parts are {@link RowSplit#parts}.
      */
     private static int innerParts(int rows, int k, int n) {
-        int threads = ParallelRange.threads();
-        if (threads < 2 || rows > INNER_SPLIT_MAX_ROWS || paddedWidth(n) * MIN_INNER_KC > KC * NC) {
+        if (ParallelRange.threads() < 2 || rows > INNER_SPLIT_MAX_ROWS || paddedWidth(n) * MIN_INNER_KC > KC * NC) {
             return 1;
         }
-        return Math.max(1, Math.min(Math.min(threads, MAX_INNER_PARTS), k / MIN_INNER_KC));
+        return RowSplit.parts(k);
     }
 
     /** {@code n} rounded up to whole strips: the row stride of a panel of whole rows. */
@@ -203,31 +184,17 @@ final class VectorGemm {
     }
 
     /**
-     * {@link #linear} with {@code W}'s rows split into {@code parts} runs, one per core: part 0
-     * computes into {@code y} (with its starting value and bias), every other part into a
-     * {@code [rows, n]} partial sum of the calling thread's scratch, which is then added to {@code y}.
-     * The panels hold whole rows: {@code [kc, paddedWidth(n)]} with {@code kc} as many as fit.
+     * {@link #linear} with {@code W}'s rows split into {@code parts} runs, one per core
+     * ({@link RowSplit}): part 0 computes into {@code y} (with its starting value and bias), every
+     * other part overwrites a partial sum. The panels hold whole rows: {@code [kc, paddedWidth(n)]}
+     * with {@code kc} as many as fit.
      */
     private static void splitInner(float[] x, int xOff, int rows, int k, FloatBuffer weights, int n, float[] bias,
                                    boolean accumulate, float[] y, int yOff, int parts) {
-        float[][] partials = SCRATCH.get().partials(parts - 1, rows * n);   // the caller's, for this call
         int ldp = paddedWidth(n);
         int kcMax = KC * NC / ldp;
-        ParallelRange.run(parts, 1, (from, to) -> {
-            for (int part = from; part < to; part++) {
-                int k0 = (int) ((long) k * part / parts);
-                int k1 = (int) ((long) k * (part + 1) / parts);
-                if (part == 0) {
-                    block(x, xOff, rows, k, weights, n, n, bias, accumulate, y, yOff, k0, k1, 0, n, kcMax, ldp);
-                } else {
-                    block(x, xOff, rows, k, weights, n, n, null, false, partials[part - 1], 0, k0, k1, 0, n,
-                            kcMax, ldp);
-                }
-            }
-        });
-        for (int part = 1; part < parts; part++) {
-            VectorAxpy.axpy(1f, partials[part - 1], 0, y, yOff, rows * n);     // y += partial (1·p + y is exact)
-        }
+        RowSplit.run(parts, k, y, yOff, rows * n, (k0, k1, first, out, outOff) -> block(x, xOff, rows, k, weights,
+                n, n, first ? bias : null, first && accumulate, out, outOff, k0, k1, 0, n, kcMax, ldp));
     }
 
     /**

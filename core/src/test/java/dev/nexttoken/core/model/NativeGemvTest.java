@@ -2,7 +2,6 @@ package dev.nexttoken.core.model;
 
 import org.bytedeco.javacpp.FloatPointer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -11,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 
+import static dev.nexttoken.core.model.ProductReference.assertMessage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,11 +24,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * products likewise; and that it is loaded wherever the build made it and the CPU can run it, so
  * that the rest of this class cannot pass by being skipped.
  *
- * <p>Tolerance as in {@link VectorGemmTest}: {@code |got - want| ≤ 1e-5 · sqrt(Σ term²)}.
+ * <p>Tolerance as in {@link ProductReference}: {@code |got - want| ≤ 1e-5 · sqrt(Σ term²)}.
  */
 class NativeGemvTest {
 
-    private static final double TOLERANCE = 1e-5;
+    private static final double TOLERANCE = ProductReference.TOLERANCE;
 
     @Test
     void isAvailableWhereverTheBuildMadeItAndTheCpuHasAvx512() throws IOException {
@@ -47,7 +47,7 @@ class NativeGemvTest {
     void matchesReferenceAroundPassesVectorsAndParts(int rows) {
         assumeTrue(NativeGemv.isAvailable(), "no native kernel here");
         Random random = new Random(5 + rows);
-        int[] ks = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 2 * NativeGemv.MIN_PART_ROWS + 7, 768, 3072};
+        int[] ks = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 2 * RowSplit.MIN_PART_ROWS + 7, 768, 3072};
         int[] ns = {1, 5, 15, 16, 17, 31, 33, 768, 2304, 1601};
         for (int k : ks) {
             for (int n : ns) {
@@ -131,11 +131,6 @@ class NativeGemvTest {
         }
     }
 
-    private static void assertMessage(String expected, Executable call) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
-        assertEquals(expected, e.getMessage());
-    }
-
     /** Runs {@link NativeGemv#linear} at offsets into larger arrays; compares every output and the floats around it. */
     private static void check(Random random, int rows, int k, int n, boolean withBias, boolean accumulate) {
         float[] wFloats = VectorLmHeadTest.randomFloats(random, k * n);
@@ -149,27 +144,6 @@ class NativeGemvTest {
             NativeGemv.linear(x, xOff, rows, k, w.address(), n, bias, accumulate, y, yOff);
         }
         String what = "rows=" + rows + " k=" + k + " n=" + n + " bias=" + withBias + " accumulate=" + accumulate;
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < n; j++) {
-                int at = yOff + r * n + j;
-                double sum = (accumulate ? before[at] : 0) + (bias == null ? 0 : bias[j]);
-                double squares = sum * sum;
-                for (int i = 0; i < k; i++) {
-                    double term = (double) x[xOff + r * k + i] * wFloats[i * n + j];
-                    sum += term;
-                    squares += term * term;
-                }
-                double error = Math.abs(y[at] - sum);
-                if (!(error <= TOLERANCE * Math.sqrt(squares) + 1e-30)) {
-                    fail(what + ": [" + r + ", " + j + "] got " + y[at] + ", want " + sum + " (error " + error + ")");
-                }
-            }
-        }
-        for (int i = 0; i < yOff; i++) {
-            assertEquals(before[i], y[i], what + ": wrote before the output");
-        }
-        for (int i = yOff + rows * n; i < y.length; i++) {
-            assertEquals(before[i], y[i], what + ": wrote past the output");
-        }
+        ProductReference.assertLinear(what, x, xOff, rows, k, wFloats, n, bias, accumulate, before, y, yOff);
     }
 }

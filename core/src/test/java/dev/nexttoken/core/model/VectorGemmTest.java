@@ -2,7 +2,6 @@ package dev.nexttoken.core.model;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -10,25 +9,19 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Random;
 
+import static dev.nexttoken.core.model.ProductReference.assertMessage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@link VectorGemm} against a plain reference loop in double: every combination of rows (row
+ * {@link VectorGemm} against the reference loop in double ({@link ProductReference}): every combination of rows (row
  * groups of 8, 4, 2, 1 and their remainders), {@code k} (one, odd, under and over one {@code KC}
  * block) and {@code n} (under, at and over one strip, several panels, a partial last strip), with
- * and without bias and accumulation, at nonzero offsets. Skipped when the JVM runs without
- * {@code --add-modules jdk.incubator.vector}.
- *
- * <p>Tolerance: {@code |got - want| ≤ 1e-5 · sqrt(Σ term²)} per output (terms: the products, the
- * bias and the starting value), i.e. relative to the natural size of the sum; float32 sums in
- * another order stay far inside it, a wrong or missing term does not.
+ * and without bias and accumulation, at nonzero offsets. Skipped when the JVM runs without {@code --add-modules jdk.incubator.vector}.
  */
 class VectorGemmTest {
 
-    private static final double TOLERANCE = 1e-5;
     private static final int[] KS = {1, 5, 64, 768, 1000};
     private static final int[] NS = {1, 15, 16, 17, 33, 768, 2304, 3001};
 
@@ -129,11 +122,6 @@ class VectorGemmTest {
                 () -> VectorGemm.linear(x, -1, 2, 4, w, 4, null, false, new float[8], 0));
     }
 
-    private static void assertMessage(String expected, Executable call) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
-        assertEquals(expected, e.getMessage());
-    }
-
     /**
      * Runs {@link VectorGemm#linear} with offsets into larger arrays and compares every output, and
      * that nothing before or after the output was written.
@@ -151,38 +139,6 @@ class VectorGemmTest {
         VectorGemm.linear(x, xOff, rows, k, w, n, bias, accumulate, y, yOff);
         String what = "rows=" + rows + " k=" + k + " n=" + n + " bias=" + withBias + " accumulate=" + accumulate
                 + " direct=" + direct;
-        double[] sums = new double[n];
-        double[] squares = new double[n];
-        for (int r = 0; r < rows; r++) {
-            // reference row r: start values, then the k products added along the rows of W
-            for (int j = 0; j < n; j++) {
-                double start = (accumulate ? before[yOff + r * n + j] : 0) + (bias == null ? 0 : bias[j]);
-                sums[j] = start;
-                squares[j] = start * start;
-            }
-            for (int i = 0; i < k; i++) {
-                double xi = x[xOff + r * k + i];
-                for (int j = 0; j < n; j++) {
-                    double term = xi * wFloats[i * n + j];
-                    sums[j] += term;
-                    squares[j] += term * term;
-                }
-            }
-            for (int j = 0; j < n; j++) {
-                double got = y[yOff + r * n + j];
-                double error = Math.abs(got - sums[j]);
-                double scale = Math.sqrt(squares[j]);
-                if (!(error <= TOLERANCE * scale + 1e-30)) {
-                    fail(what + ": [" + r + ", " + j + "] got " + got + ", want " + sums[j]
-                            + " (error " + error + ", scale " + scale + ")");
-                }
-            }
-        }
-        for (int i = 0; i < yOff; i++) {
-            assertEquals(before[i], y[i], what + ": wrote before the output");
-        }
-        for (int i = yOff + rows * n; i < y.length; i++) {
-            assertEquals(before[i], y[i], what + ": wrote past the output");
-        }
+        ProductReference.assertLinear(what, x, xOff, rows, k, wFloats, n, bias, accumulate, before, y, yOff);
     }
 }

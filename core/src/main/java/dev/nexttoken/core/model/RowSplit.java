@@ -1,0 +1,73 @@
+package dev.nexttoken.core.model;
+
+/**
+ * A product {@code y [rows, n] = (start) + x [rows, k] · W [k, n]} split by rows of {@code W} into
+ * one contiguous run per core, so that each thread reads one run of memory: the way
+ * {@link VectorGemm} and {@link NativeGemv} spread a decode step's product over the cores. Part 0
+ * computes into {@code y} itself (with its starting value and bias); every other part into a
+ * {@code [rows, n]} partial sum of the calling thread, added to {@code y} once all parts are done.
+ */
+final class RowSplit {
+
+    /** The fewest rows of {@code W} in a part: shorter products are not split. */
+    static final int MIN_PART_ROWS = 16;
+    /** The most parts, whatever the number of cores: the caller adds the partial sums alone. */
+    static final int MAX_PARTS = 8;
+
+    /** The calling thread's partial sums, reused across calls and only ever grown. */
+    private static final ThreadLocal<float[][]> PARTIALS = ThreadLocal.withInitial(() -> new float[0][]);
+
+    /** One part of the product: {@code W}'s rows {@code [k0, k1)}. */
+    @FunctionalInterface
+    interface Part {
+        /**
+         * Computes the part. The first part computes into {@code y} as the whole product would
+         * (its starting value and bias included); the others write their sum into {@code out}
+         * from {@code outOff}, a partial sum holding whatever an earlier call left there.
+         */
+        void run(int k0, int k1, boolean first, float[] out, int outOff);
+    }
+
+    private RowSplit() {
+    }
+
+    /** How many parts a product with {@code k} rows of {@code W} is split into: one per core, within the bounds above. */
+    static int parts(int k) {
+        return Math.max(1, Math.min(Math.min(ParallelRange.threads(), MAX_PARTS), k / MIN_PART_ROWS));
+    }
+
+    /**
+     * Runs the {@code parts} parts of a product over {@code k} rows of {@code W}, one per core, and
+     * adds the partial sums into {@code y[yOff, yOff + size)}.
+     */
+    static void run(int parts, int k, float[] y, int yOff, int size, Part part) {
+        float[][] partials = partials(parts - 1, size);          // the caller's, for this call
+        ParallelRange.run(parts, 1, (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int k0 = (int) ((long) k * p / parts);
+                int k1 = (int) ((long) k * (p + 1) / parts);
+                if (p == 0) {
+                    part.run(k0, k1, true, y, yOff);
+                } else {
+                    part.run(k0, k1, false, partials[p - 1], 0);
+                }
+            }
+        });
+        for (int p = 1; p < parts; p++) {
+            float[] partial = partials[p - 1];
+            for (int i = 0; i < size; i++) {
+                y[yOff + i] += partial[i];
+            }
+        }
+    }
+
+    private static float[][] partials(int count, int floats) {
+        float[][] partials = PARTIALS.get();
+        if (partials.length < count || (count > 0 && partials[0].length < floats)) {
+            int width = Math.max(floats, partials.length > 0 ? partials[0].length : 0);
+            partials = new float[Math.max(count, partials.length)][width];
+            PARTIALS.set(partials);
+        }
+        return partials;
+    }
+}
