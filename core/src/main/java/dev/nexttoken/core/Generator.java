@@ -25,7 +25,7 @@ import java.util.Objects;
  * {@link #generate}, {@link #stream}, {@link #next} and {@link #score}.
  *
  * <pre>{@code
- * try (Generator gen = Generator.load(Path.of("models/gpt2"))) {
+ * try (Generator gen = Generator.load(Path.of("models/gpt2"))) {    // or Generator.loadDefault()
  *     GenerationResult r = gen.generate("Hello", GenerationOptions.builder().maxNewTokens(50).build());
  *     System.out.println(r.text());
  * }
@@ -67,6 +67,21 @@ public final class Generator implements AutoCloseable {
      */
     public static Generator load(Path modelDir, Gpt2Weights.LoadOptions options) {
         return new Generator(new Gpt2Model(Gpt2Weights.load(modelDir, options)), Tokenizer.gpt2());
+    }
+
+    /**
+     * Loads the embedded default model: a small GPT-2 trained by this project (see
+     * {@link DefaultModel}), to try the library without downloading weights.
+     *
+     * @throws ModelLoadException if {@code nexttoken-default-model} is not on the class path
+     */
+    public static Generator loadDefault() {
+        return loadDefault(Gpt2Weights.LoadOptions.defaults());
+    }
+
+    /** Loads the embedded default model with the given options. */
+    public static Generator loadDefault(Gpt2Weights.LoadOptions options) {
+        return load(DefaultModel.folder(), options);
     }
 
     /** The model. */

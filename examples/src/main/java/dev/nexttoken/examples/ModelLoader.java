@@ -1,5 +1,6 @@
 package dev.nexttoken.examples;
 
+import dev.nexttoken.core.DefaultModel;
 import dev.nexttoken.core.Generator;
 import dev.nexttoken.core.model.Gpt2Weights;
 
@@ -15,10 +16,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelLoader {
 
-    /** The line printed (after the command's name) when there is no model to use. */
-    static final String NO_MODEL = "no --model given and no embedded default model in this build:"
-            + " pass --model DIR (a Hugging Face GPT-2 folder)";
-
     private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
 
     private ModelLoader() {
@@ -29,13 +26,11 @@ public final class ModelLoader {
      *
      * @param model the folder of {@code --model}, or {@code null} if not given
      * @return {@code model}, or the default model's folder
-     * @throws BadArgumentException if {@code model} is {@code null} and this build has no default model
+     * @throws dev.nexttoken.core.ModelLoadException if {@code model} is {@code null} and the default
+     *                                               model is not on the class path
      */
     public static Path resolve(Path model) {
-        if (model != null) {
-            return model;
-        }
-        return DefaultModel.locate().orElseThrow(() -> new BadArgumentException(NO_MODEL));
+        return model != null ? model : DefaultModel.folder();
     }
 
     /**

@@ -6,9 +6,9 @@
  * {@link dev.nexttoken.examples.GenerationCliOptions},
  * {@link dev.nexttoken.examples.NanoGptOptions}). The model commands find their model through
  * {@link dev.nexttoken.examples.ModelLoader} ({@code --model}, else the
- * {@link dev.nexttoken.examples.DefaultModel}).
+ * {@link dev.nexttoken.core.DefaultModel}).
  *
- * <p>This is the only module that picks an Nd4j backend (the {@code cpu} Maven profile by
- * default). Run it through {@code bin/nexttoken}, which sets the JVM flags Nd4j needs.
+ * <p>It depends on {@code nexttoken-cpu} (or {@code nexttoken-cuda} with the {@code cuda} Maven
+ * profile), as a user's program does. Run it through {@code bin/nexttoken}.
  */
 package dev.nexttoken.examples;

@@ -35,7 +35,7 @@ class ModelErrorsTest {
 
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
         assertTrue(run.out().startsWith("{"), run.out());
-        assertTrue(DefaultModel.locate().isPresent());
+        assertTrue(dev.nexttoken.core.DefaultModel.isAvailable());
     }
 
     @ParameterizedTest

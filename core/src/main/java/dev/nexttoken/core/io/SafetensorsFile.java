@@ -134,6 +134,7 @@ public final class SafetensorsFile implements AutoCloseable {
      */
     public static SafetensorsFile open(Path path) {
         Objects.requireNonNull(path, "path");
+        OffHeapLimits.apply();
         if (Files.isDirectory(path)) {
             throw new ModelLoadException(path + ": is a directory, expected a .safetensors file");
         }

@@ -2,6 +2,7 @@ package dev.nexttoken.core.model;
 
 import dev.nexttoken.core.ModelLoadException;
 import dev.nexttoken.core.io.ConfigJson;
+import dev.nexttoken.core.io.OffHeapLimits;
 import dev.nexttoken.core.io.SafetensorsFile;
 import dev.nexttoken.core.io.TensorInfo;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -247,6 +248,7 @@ public final class Gpt2Weights implements AutoCloseable {
      */
     public static Gpt2Weights random(Gpt2Config config, long seed) {
         Objects.requireNonNull(config, "config");
+        OffHeapLimits.apply();
         double std = 0.02;
         double residualStd = 0.02 / Math.sqrt(2.0 * config.nLayer());
         Map<String, INDArray> tensors = new LinkedHashMap<>();
