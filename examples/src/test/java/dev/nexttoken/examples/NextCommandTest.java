@@ -104,6 +104,21 @@ class NextCommandTest {
     }
 
     @Test
+    void minTokensToKeepLeavesThatManyTokensAfterTopK() throws IOException {
+        for (int keep : new int[] {1, 3}) {
+            CliRun run = next("--tokens", TinyModel.PROMPT_TOKENS, "--top", "6", "--temperature", "1",
+                    "--top-k", "1", "--min-tokens-to-keep", String.valueOf(keep), "--json");
+
+            assertEquals(0, run.exitCode(), run.err());
+            int positive = 0;
+            for (JsonNode c : JSON.readTree(run.out()).get("candidates")) {
+                positive += c.get("prob").doubleValue() > 0 ? 1 : 0;
+            }
+            assertEquals(keep, positive, run.out());
+        }
+    }
+
+    @Test
     void plotWritesAPngWithOneSeriesPerTemperature() throws IOException {
         Path png = tmp.resolve("next.png");
 
