@@ -85,6 +85,7 @@ class NanoGptAliasTest {
         assertEquals(List.of(), command.generation.stops());
         assertFalse(command.generation.stream);
         assertFalse(command.json);
+        assertFalse(command.separator);
     }
 
     @Test
