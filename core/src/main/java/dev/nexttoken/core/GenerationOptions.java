@@ -281,7 +281,11 @@ public final class GenerationOptions {
             return this;
         }
 
-        /** Never produce these tokens. */
+        /**
+         * Never produce these tokens. To ban tokens by their text, select them with
+         * {@code Tokenizer.tokensWhere}: every token holding a digit, for instance, is
+         * {@code banTokens(tokenizer.tokensWhere(text -> text.chars().anyMatch(Character::isDigit)))}.
+         */
         public Builder banTokens(int... tokenIds) {
             sampling.banTokens(tokenIds);
             return this;
