@@ -3,6 +3,7 @@ package dev.nexttoken.examples;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.nexttoken.core.CandidateTable;
 import dev.nexttoken.core.FinishReason;
 import dev.nexttoken.core.GenerationListener;
 import dev.nexttoken.core.GenerationOptions;
@@ -12,6 +13,7 @@ import dev.nexttoken.core.Sample;
 import dev.nexttoken.core.Timings;
 import dev.nexttoken.core.TraceCandidate;
 import dev.nexttoken.core.TraceStep;
+import dev.nexttoken.tokenizer.TokenText;
 import dev.nexttoken.tokenizer.Tokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -182,7 +184,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 printer.end();
                 printTrace(out, tokenizer, result.trace());
             } else {
-                GenerationResult result = generator.generate(promptTokens, options, null);
+                GenerationResult result = generator.generate(promptTokens, options);
                 if (json) {
                     Json.print(out, new Result(result.samples().stream().map(SampleJson::of).toList(),
                             result.promptTokens(), TimingsJson.of(loadMillis, result.timings()),
@@ -213,7 +215,7 @@ public final class GenerateCommand implements Callable<Integer> {
             out.println();
             out.println("sample " + step.sample() + ", step " + step.step() + ": chose " + step.chosenId() + " "
                     + TokenText.quote(tokenizer.piece(step.chosenId())));
-            CandidateTable.print(out, step.candidates(), step.chosenId(), "  ");
+            out.print(CandidateTable.format(step.candidates(), step.chosenId(), "  "));
         }
         out.flush();
     }
