@@ -15,4 +15,10 @@ public enum FinishReason {
     public String jsonName() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
+
+    /** The lower-case name, as the README and the JSON write it: {@code length}, not {@code LENGTH}. */
+    @Override
+    public String toString() {
+        return jsonName();
+    }
 }

@@ -230,6 +230,15 @@ public final class GenerationOptions {
             return this;
         }
 
+        /**
+         * The fewest tokens top-k, top-p, min-p and typical-p each leave, {@code >= 1} (default 1):
+         * Hugging Face's {@code min_tokens_to_keep}, llama.cpp's {@code min_keep}.
+         */
+        public Builder minTokensToKeep(int n) {
+            sampling.minTokensToKeep(n);
+            return this;
+        }
+
         /** Hugging Face's repetition penalty, {@code > 0}; 1 = off. */
         public Builder repetitionPenalty(double penalty) {
             sampling.repetitionPenalty(penalty);
@@ -272,7 +281,11 @@ public final class GenerationOptions {
             return this;
         }
 
-        /** Never produce these tokens. */
+        /**
+         * Never produce these tokens. To ban tokens by their text, select them with
+         * {@code Tokenizer.tokensWhere}: every token holding a digit, for instance, is
+         * {@code banTokens(tokenizer.tokensWhere(text -> text.chars().anyMatch(Character::isDigit)))}.
+         */
         public Builder banTokens(int... tokenIds) {
             sampling.banTokens(tokenIds);
             return this;

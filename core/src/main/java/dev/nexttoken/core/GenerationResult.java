@@ -27,4 +27,25 @@ public record GenerationResult(int[] promptTokens, List<Sample> samples, Timings
     public String text() {
         return samples.get(0).text();
     }
+
+    /**
+     * Every sample's new text under a line saying why it ended, for printing a result as it is:
+     * <pre>
+     * sample 0 (length, 5 new tokens):
+     *  Ableote Nepimateourney
+     * </pre>
+     * The text is printed as generated, line breaks included.
+     */
+    @Override
+    public String toString() {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < samples.size(); i++) {
+            Sample sample = samples.get(i);
+            int tokens = sample.tokens().length;
+            out.append("sample ").append(i).append(" (").append(sample.finishReason()).append(", ")
+                    .append(tokens).append(tokens == 1 ? " new token" : " new tokens").append("):\n")
+                    .append(sample.text()).append('\n');
+        }
+        return out.toString();
+    }
 }

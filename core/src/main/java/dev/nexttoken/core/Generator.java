@@ -104,7 +104,12 @@ public final class Generator implements AutoCloseable {
         return generate(encode(prompt, options), options, listener);
     }
 
-    /** Generates continuations of a prompt given as token ids. */
+    /** Generates continuations of a prompt given as token ids; an empty prompt starts from {@code <|endoftext|>}. */
+    public GenerationResult generate(int[] promptTokens, GenerationOptions options) {
+        return generate(promptTokens, options, null);
+    }
+
+    /** Generates continuations of a prompt given as token ids, telling {@code listener} each piece of text. */
     public GenerationResult generate(int[] promptTokens, GenerationOptions options, GenerationListener listener) {
         try (GenerationRun run = newRun(promptTokens, options, listener)) {
             return run.runToEnd();

@@ -21,4 +21,13 @@ public record NextTokenTable(int[] promptTokens, List<TraceCandidate> candidates
     public int[] promptTokens() {
         return promptTokens.clone();
     }
+
+    /**
+     * The table as the CLI's {@code next} prints it ({@link CandidateTable}): rank, id, quoted
+     * token, logit, processed logit and probability, the chosen token marked with {@code <}.
+     */
+    @Override
+    public String toString() {
+        return CandidateTable.format(candidates, chosenId, "");
+    }
 }

@@ -209,6 +209,58 @@ class GeneratorTest {
     }
 
     @Test
+    void generateFromIdsWithoutAListenerEqualsTheCallWithOne() {
+        GenerationOptions options = GenerationOptions.builder().maxNewTokens(8).seed(9).numSamples(2).build();
+        int[] prompt = gen.tokenizer().encode("The cat");
+
+        GenerationResult plain = gen.generate(prompt, options);
+        GenerationResult withListener = gen.generate(prompt, options, (sample, id, text) -> { });
+
+        assertEquals(withListener.samples(), plain.samples());
+        assertArrayEquals(prompt, plain.promptTokens());
+        assertEquals(8, plain.samples().get(0).tokens().length);
+    }
+
+    @Test
+    void tokensSelectedByTheirTextCanBeBanned() {
+        Tokenizer tokenizer = gen.tokenizer();
+        int[] digits = tokenizer.tokensWhere(text -> text.chars().anyMatch(Character::isDigit));
+        GenerationOptions free = GenerationOptions.builder().temperature(1.5).topK(0).maxNewTokens(25)
+                .numSamples(4).seed(3).build();
+        GenerationOptions banned = free.toBuilder().banTokens(digits).build();
+
+        // without the ban this run does produce digits, so the ban below is what removes them
+        assertTrue(free.sampling().bannedTokens().isEmpty());
+        assertTrue(gen.generate("In 1999", free).samples().stream()
+                .anyMatch(s -> IntStream.of(s.tokens()).anyMatch(id -> Arrays.binarySearch(digits, id) >= 0)));
+        for (Sample sample : gen.generate("In 1999", banned).samples()) {
+            assertEquals(25, sample.tokens().length);
+            for (int id : sample.tokens()) {
+                assertTrue(Arrays.binarySearch(digits, id) < 0, id + " " + tokenizer.piece(id));
+            }
+            assertTrue(sample.text().chars().noneMatch(c -> c >= '0' && c <= '9'), sample.text());
+        }
+    }
+
+    @Test
+    void minTokensToKeepLeavesThatManyCandidates() {
+        GenerationOptions.Builder builder = GenerationOptions.builder().temperature(1.0).topK(1);
+
+        assertEquals(1, finiteCandidates(gen.next("Hello", builder.build(), 10)));
+        assertEquals(4, finiteCandidates(gen.next("Hello", builder.minTokensToKeep(4).build(), 10)));
+        assertEquals(4, builder.build().sampling().minTokensToKeep());
+        assertEquals(4, finiteCandidates(gen.next("Hello",
+                GenerationOptions.builder().temperature(1.0).topK(0).minP(1.0).minTokensToKeep(4).build(), 10)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GenerationOptions.builder().minTokensToKeep(0));
+        assertTrue(e.getMessage().startsWith("min_tokens_to_keep must be >= 1"), e.getMessage());
+    }
+
+    private static long finiteCandidates(NextTokenTable table) {
+        return table.candidates().stream().filter(c -> c.probability() > 0).count();
+    }
+
+    @Test
     void scoreEqualsNanoGptsLoss() {
         JsonNode entry = Fixtures.expected().get("loss").get(0);
         int[] tokens = ints(entry.get("tokens"));

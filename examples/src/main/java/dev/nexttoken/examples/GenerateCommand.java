@@ -3,6 +3,7 @@ package dev.nexttoken.examples;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.nexttoken.core.CandidateTable;
 import dev.nexttoken.core.FinishReason;
 import dev.nexttoken.core.GenerationListener;
 import dev.nexttoken.core.GenerationOptions;
@@ -12,6 +13,7 @@ import dev.nexttoken.core.Sample;
 import dev.nexttoken.core.Timings;
 import dev.nexttoken.core.TraceCandidate;
 import dev.nexttoken.core.TraceStep;
+import dev.nexttoken.tokenizer.TokenText;
 import dev.nexttoken.tokenizer.Tokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -29,9 +31,10 @@ import picocli.CommandLine.Spec;
  * {@code nexttoken generate}: samples continuations of a prompt, nanoGPT's {@code sample.py}.
  *
  * <p>It maps {@link PromptOptions}, {@link SamplingCliOptions} and {@link GenerationCliOptions}
- * to {@code GenerationOptions} (options not given keep the library's defaults) and prints, as
- * {@code sample.py} does, each sample's full text (the prompt, then the new text) followed by a
- * line {@value #SEPARATOR}. With {@code --json} it prints one object instead:
+ * to {@code GenerationOptions} (options not given keep the library's defaults) and prints each
+ * sample's full text (the prompt, then the new text); several samples are set apart by a blank
+ * line, or with {@code --separator} each is followed by the line {@value #SEPARATOR}, as
+ * {@code sample.py} prints them. With {@code --json} it prints one object instead:
  * {@code {"samples":[{"tokens":[...],"text":"...","finish_reason":"length|stop|eos"}],
  * "prompt_tokens":[...],"timings":{...}}}, where {@code tokens} and {@code text} are the new
  * ones only, and {@code "trace":[...]} follows with {@code --trace}.
@@ -51,12 +54,13 @@ import picocli.CommandLine.Spec;
         description = {
             "Samples continuations of a prompt.",
             "Options not given keep the library's defaults, the same as for next.",
-            "Prints each sample's text (prompt and continuation) followed by a line of dashes, as"
-                    + " nanoGPT's sample.py; without a prompt the text starts after <|endoftext|>.",
+            "Prints each sample's text (prompt and continuation), several samples set apart by a blank"
+                    + " line (--separator: a line of dashes after each, as nanoGPT's sample.py);"
+                    + " without a prompt the text starts after <|endoftext|>.",
         })
 public final class GenerateCommand implements Callable<Integer> {
 
-    /** The line printed after every sample, as {@code sample.py} does. */
+    /** The line printed after every sample with {@code --separator}, as {@code sample.py} does. */
     static final String SEPARATOR = "---------------";
 
     @Spec
@@ -85,6 +89,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json",
             description = "Print one JSON object with the samples and the prompt's tokens, and nothing else.")
     boolean json;
+
+    @Option(names = "--separator",
+            description = "Print a line of dashes after each sample, as nanoGPT's sample.py"
+                    + " (without it, several samples are set apart by a blank line).")
+    boolean separator;
 
     /** The {@code --json} output. */
     @JsonPropertyOrder({"samples", "prompt_tokens", "timings", "trace"})
@@ -168,21 +177,24 @@ public final class GenerateCommand implements Callable<Integer> {
         try (Generator generator = ModelLoader.load(modelDir, spec.commandLine().getErr(), copyOption.copyWeights)) {
             double loadMillis = (System.nanoTime() - loadStart) / 1e6;
             if (generation.stream) {
-                StreamPrinter printer = new StreamPrinter(out, promptText, options.numSamples());
+                StreamPrinter printer = new StreamPrinter(out, new SampleLayout(separator), promptText,
+                        options.numSamples());
                 printer.begin();
                 GenerationResult result = generator.generate(promptTokens, options, printer);
                 printer.end();
                 printTrace(out, tokenizer, result.trace());
             } else {
-                GenerationResult result = generator.generate(promptTokens, options, null);
+                GenerationResult result = generator.generate(promptTokens, options);
                 if (json) {
                     Json.print(out, new Result(result.samples().stream().map(SampleJson::of).toList(),
                             result.promptTokens(), TimingsJson.of(loadMillis, result.timings()),
                             trace == null ? null : result.trace().stream().map(TraceStepJson::of).toList()));
                 } else {
-                    for (Sample sample : result.samples()) {
-                        out.println(promptText + sample.text());
-                        out.println(SEPARATOR);
+                    SampleLayout layout = new SampleLayout(separator);
+                    for (int i = 0; i < result.samples().size(); i++) {
+                        layout.start(out, i);
+                        out.print(promptText + result.samples().get(i).text());
+                        layout.end(out);
                     }
                     printTrace(out, tokenizer, result.trace());
                 }
@@ -203,27 +215,53 @@ public final class GenerateCommand implements Callable<Integer> {
             out.println();
             out.println("sample " + step.sample() + ", step " + step.step() + ": chose " + step.chosenId() + " "
                     + TokenText.quote(tokenizer.piece(step.chosenId())));
-            CandidateTable.print(out, step.candidates(), step.chosenId(), "  ");
+            out.print(CandidateTable.format(step.candidates(), step.chosenId(), "  "));
         }
         out.flush();
     }
 
     /**
+     * How samples are set apart, the same with and without {@code --stream}: a blank line
+     * between them, or with {@code --separator} sample.py's line of dashes after each.
+     *
+     * @param separator whether {@code --separator} was given
+     */
+    record SampleLayout(boolean separator) {
+
+        /** Before the text of sample {@code sample}. */
+        void start(PrintWriter out, int sample) {
+            if (sample > 0 && !separator) {
+                out.println();
+            }
+        }
+
+        /** After a sample's text. */
+        void end(PrintWriter out) {
+            out.println();
+            if (separator) {
+                out.println(SEPARATOR);
+            }
+        }
+    }
+
+    /**
      * Prints streamed text in sample order: the lowest-numbered unfinished sample live, the
-     * others held until their turn; each sample's text is the prompt, its pieces and the
-     * separator line, exactly what the non-streaming output holds.
+     * others held until their turn; each sample's text is the prompt and its pieces, set apart
+     * as {@link SampleLayout} says, exactly what the non-streaming output holds.
      */
     static final class StreamPrinter implements GenerationListener {
 
         private final PrintWriter out;
+        private final SampleLayout layout;
         private final String promptText;
         private final StringBuilder[] held;
         private final boolean[] finished;
         private int current;
         private boolean currentStarted;
 
-        StreamPrinter(PrintWriter out, String promptText, int samples) {
+        StreamPrinter(PrintWriter out, SampleLayout layout, String promptText, int samples) {
             this.out = out;
+            this.layout = layout;
             this.promptText = promptText;
             this.held = new StringBuilder[samples];
             this.finished = new boolean[samples];
@@ -261,6 +299,7 @@ public final class GenerateCommand implements Callable<Integer> {
         private void drain() {
             while (current < held.length) {
                 if (!currentStarted) {
+                    layout.start(out, current);
                     out.print(promptText);
                     currentStarted = true;
                 }
@@ -269,8 +308,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 if (!finished[current]) {
                     break;
                 }
-                out.println();
-                out.println(SEPARATOR);
+                layout.end(out);
                 current++;
                 currentStarted = false;
             }

@@ -6,6 +6,7 @@ import dev.nexttoken.core.GenerationOptions;
 import dev.nexttoken.core.Generator;
 import dev.nexttoken.core.NextTokenTable;
 import dev.nexttoken.core.TraceCandidate;
+import dev.nexttoken.tokenizer.TokenText;
 import dev.nexttoken.tokenizer.Tokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -155,7 +156,7 @@ public final class NextCommand implements Callable<Integer> {
             out.println();
             double temperature = o.sampling().temperature();
             out.println("temperature " + NextTokenPlot.format(temperature) + (temperature == 0 ? " (greedy)" : ""));
-            CandidateTable.print(out, table.candidates(), table.chosenId(), "");
+            out.print(table); // NextTokenTable.toString(): the library's table
             out.printf(Locale.ROOT, "generate picks %d %s first (seed %d)%n", table.chosenId(),
                     TokenText.quote(piece(table)), o.seed());
         }

@@ -2,6 +2,7 @@ package dev.nexttoken.examples;
 
 import dev.nexttoken.core.NextTokenTable;
 import dev.nexttoken.core.TraceCandidate;
+import dev.nexttoken.tokenizer.TokenText;
 import java.awt.Color;
 import java.io.IOException;
 import java.math.BigDecimal;

@@ -47,6 +47,12 @@ public final class SamplingCliOptions {
                     + " the entropy, up to probability mass P, in (0, 1].")
     Double typicalP;
 
+    /** {@code --min-tokens-to-keep}. */
+    @Option(names = {"--min-tokens-to-keep", "--min_tokens_to_keep"}, paramLabel = "N",
+            description = "Top-k, top-p, min-p and typical-p each leave at least N tokens, however strict"
+                    + " (Hugging Face's min_tokens_to_keep); default 1.")
+    Integer minTokensToKeep;
+
     /** {@code --repetition-penalty}. */
     @Option(names = {"--repetition-penalty", "--repetition_penalty"}, paramLabel = "R",
             description = "Make tokens already in the text less likely: above 1 penalises, 1 is off"
@@ -151,6 +157,9 @@ public final class SamplingCliOptions {
         }
         if (typicalP != null) {
             builder.typicalP(typicalP);
+        }
+        if (minTokensToKeep != null) {
+            builder.minTokensToKeep(minTokensToKeep);
         }
         if (repetitionPenalty != null) {
             builder.repetitionPenalty(repetitionPenalty);

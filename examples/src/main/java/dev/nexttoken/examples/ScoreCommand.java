@@ -2,8 +2,10 @@ package dev.nexttoken.examples;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.nexttoken.core.CandidateTable;
 import dev.nexttoken.core.Generator;
 import dev.nexttoken.core.ScoreResult;
+import dev.nexttoken.tokenizer.TokenText;
 import dev.nexttoken.tokenizer.Tokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;

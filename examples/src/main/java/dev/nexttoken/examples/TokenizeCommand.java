@@ -2,6 +2,7 @@ package dev.nexttoken.examples;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.nexttoken.tokenizer.SpecialTokens;
+import dev.nexttoken.tokenizer.TokenText;
 import dev.nexttoken.tokenizer.Tokenizer;
 import java.io.PrintWriter;
 import java.util.ArrayList;

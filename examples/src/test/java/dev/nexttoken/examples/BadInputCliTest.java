@@ -153,6 +153,8 @@ class BadInputCliTest {
                 List.of("generate", "--min-p", "1.5", "min_p must be in [0, 1], got 1.5"),
                 List.of("next", "--min-p", "-0.1", "min_p must be in [0, 1], got -0.1"),
                 List.of("generate", "--typical-p", "0", "typical_p must be in (0, 1], got 0.0"),
+                List.of("next", "--min-tokens-to-keep", "0",
+                        "min_tokens_to_keep must be >= 1 (1 = only the processor's own cut-off), got 0"),
                 List.of("generate", "--repetition-penalty", "0", "repetition_penalty must be > 0 and finite (1 = off), got 0.0"),
                 List.of("generate", "--penalty-window", "-1", "penalty_window must be >= 0 (0 = whole history), got -1"),
                 List.of("generate", "--max-new-tokens", "-7", "max_new_tokens must be >= 0, got -7"),

@@ -73,12 +73,39 @@ class GenerateCommandTest {
     }
 
     @Test
-    void humanOutputIsPromptAndTextThenTheSeparatorAsSampleDotPy() {
+    void humanOutputIsPromptAndTextWithoutASeparatorLine() {
         CliRun run = generate("--start", "The quick brown", "--temperature", "0", "--max-new-tokens", "5");
 
         assertEquals(0, run.exitCode(), run.err());
-        assertEquals("The quick brown Ableote Nepimateourney\n---------------\n", run.out());
+        assertEquals("The quick brown Ableote Nepimateourney\n", run.out());
         assertEquals("", run.err());
+    }
+
+    @Test
+    void separatorPrintsSampleDotPysDashesAfterEachSample() {
+        CliRun run = generate("--start", "The quick brown", "--temperature", "0", "--max-new-tokens", "5",
+                "--separator");
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals("The quick brown Ableote Nepimateourney\n---------------\n", run.out());
+    }
+
+    @Test
+    void severalSamplesAreSetApartByABlankLineWithoutSeparator() {
+        String[] args = {"--start", "The quick brown", "--num-samples", "2", "--max-new-tokens", "3", "--seed", "1337"};
+        CliRun dashes = generate(append(args, "--separator"));
+        CliRun plain = generate(args);
+
+        assertEquals(0, plain.exitCode(), plain.err());
+        List<String> samples = dashes.outLines();
+        assertEquals(4, samples.size(), dashes.out());
+        assertEquals(samples.get(0) + "\n\n" + samples.get(2) + "\n", plain.out());
+    }
+
+    private static String[] append(String[] args, String... more) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
     }
 
     @Test
@@ -87,7 +114,8 @@ class GenerateCommandTest {
         Files.writeString(prompt, "The quick brown", StandardCharsets.UTF_8);
 
         CliRun run = CliRun.run("generate", "--model=" + TinyModel.path(), "--start=FILE:" + prompt,
-                "--num_samples=2", "--max_new_tokens=3", "--temperature=0.8", "--top_k=200", "--seed=1337");
+                "--num_samples=2", "--max_new_tokens=3", "--temperature=0.8", "--top_k=200", "--seed=1337",
+                "--separator");
 
         assertEquals(0, run.exitCode(), run.err());
         List<String> lines = run.outLines();
@@ -123,17 +151,21 @@ class GenerateCommandTest {
     @Test
     void streamPrintsExactlyWhatTheNonStreamingRunPrints() {
         for (String samples : List.of("1", "3")) {
-            String[] args = {"--start", "The quick brown", "--max-new-tokens", "12", "--num-samples", samples,
-                "--seed", "7"};
-            CliRun plain = generate(args);
-            List<String> streamed = new ArrayList<>(List.of(args));
-            streamed.add("--stream");
-            CliRun stream = generate(streamed.toArray(String[]::new));
+            for (boolean separator : new boolean[] {false, true}) {
+                String[] args = {"--start", "The quick brown", "--max-new-tokens", "12", "--num-samples", samples,
+                    "--seed", "7"};
+                if (separator) {
+                    args = append(args, "--separator");
+                }
+                CliRun plain = generate(args);
+                CliRun stream = generate(append(args, "--stream"));
 
-            assertEquals(0, stream.exitCode(), stream.err());
-            assertEquals(plain.out(), stream.out(), "--num-samples " + samples);
-            assertEquals(Integer.parseInt(samples), stream.outLines().stream()
-                    .filter(GenerateCommand.SEPARATOR::equals).count());
+                String what = "--num-samples " + samples + (separator ? " --separator" : "");
+                assertEquals(0, stream.exitCode(), stream.err());
+                assertEquals(plain.out(), stream.out(), what);
+                assertEquals(separator ? Integer.parseInt(samples) : 0, stream.outLines().stream()
+                        .filter(GenerateCommand.SEPARATOR::equals).count(), what);
+            }
         }
     }
 
@@ -144,7 +176,7 @@ class GenerateCommandTest {
         JsonNode json = JSON.readTree(generate("--start", "👨", "--max-new-tokens", "6", "--seed", "3", "--json").out());
 
         assertEquals(0, stream.exitCode(), stream.err());
-        assertEquals("👨" + json.get("samples").get(0).get("text").textValue() + "\n---------------\n", stream.out());
+        assertEquals("👨" + json.get("samples").get(0).get("text").textValue() + "\n", stream.out());
     }
 
     @Test
@@ -203,7 +235,8 @@ class GenerateCommandTest {
         CliRun human = generate("--tokens", TinyModel.PROMPT_TOKENS, "--temperature", "0", "--max-new-tokens", "2",
                 "--trace", "3");
         assertEquals(0, human.exitCode(), human.err());
-        assertTrue(human.out().startsWith("The quick brown Ableote\n---------------\n"), human.out());
+        assertTrue(human.out().startsWith("The quick brown Ableote\n\nsample 0, step 0: chose 45349 \" Able\"\n"),
+                human.out());
         assertTrue(human.out().contains("sample 0, step 0: chose 45349 \" Able\""), human.out());
         assertTrue(human.out().contains("sample 0, step 1: chose 1258 \"ote\""), human.out());
     }

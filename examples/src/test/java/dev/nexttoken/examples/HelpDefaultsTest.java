@@ -17,11 +17,12 @@ class HelpDefaultsTest {
         assertEquals(1337L, defaults.seed());
         assertEquals(500, defaults.maxNewTokens());
         assertEquals(1, defaults.numSamples());
+        assertEquals(1, defaults.sampling().minTokensToKeep());
 
         // picocli may wrap a line after any '.', so compare the words before "as sample.py" only
         String help = CliRun.run("generate", "--help").out().replaceAll("\\s+", " ");
         for (String text : new String[] {"Default 0.8,", "Default 200,", "Default 1337,",
-            "Default 500,", "as one batch. Default 1."}) {
+            "Default 500,", "as one batch. Default 1.", "min_tokens_to_keep); default 1."}) {
             assertTrue(help.contains(text), text);
         }
     }

@@ -55,6 +55,7 @@ class NanoGptAliasTest {
             {"--top-p=0.9", "--top_p=0.9"},
             {"--min-p=0.05", "--min_p=0.05"},
             {"--typical-p=0.95", "--typical_p=0.95"},
+            {"--min-tokens-to-keep=3", "--min_tokens_to_keep=3"},
             {"--repetition-penalty=1.3", "--repetition_penalty=1.3"},
             {"--frequency-penalty=0.5", "--frequency_penalty=0.5"},
             {"--presence-penalty=0.25", "--presence_penalty=0.25"},
@@ -66,8 +67,8 @@ class NanoGptAliasTest {
         }
         SamplingCliOptions all = parse(GenerateCommand.class, "generate", "--top-p=0.9", "--min-p=0.05",
                 "--typical-p=0.95", "--repetition-penalty=1.3", "--frequency-penalty=0.5",
-                "--presence-penalty=0.25").sampling;
-        assertEquals("null 0.9 0.05 0.95 1.3 0.5 0.25 null", describe(all));
+                "--presence-penalty=0.25", "--min-tokens-to-keep=3").sampling;
+        assertEquals("null 0.9 0.05 0.95 1.3 0.5 0.25 null 3", describe(all));
     }
 
     @Test
@@ -78,12 +79,13 @@ class NanoGptAliasTest {
         assertNull(command.prompt.promptText());
         assertNull(command.sampling.temperature());
         assertEquals(List.of(), command.sampling.temperatures());
-        assertEquals("null null null null null null null null", describe(command.sampling));
+        assertEquals("null null null null null null null null null", describe(command.sampling));
         assertNull(command.generation.maxNewTokens);
         assertNull(command.generation.numSamples);
         assertEquals(List.of(), command.generation.stops());
         assertFalse(command.generation.stream);
         assertFalse(command.json);
+        assertFalse(command.separator);
     }
 
     @Test
@@ -168,6 +170,6 @@ class NanoGptAliasTest {
 
     private static String describe(SamplingCliOptions s) {
         return s.temperatures + " " + s.topP + " " + s.minP + " " + s.typicalP + " " + s.repetitionPenalty
-                + " " + s.frequencyPenalty + " " + s.presencePenalty + " " + s.seed;
+                + " " + s.frequencyPenalty + " " + s.presencePenalty + " " + s.seed + " " + s.minTokensToKeep;
     }
 }

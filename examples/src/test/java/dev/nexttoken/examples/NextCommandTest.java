@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nexttoken.core.GenerationOptions;
+import dev.nexttoken.core.Generator;
+import dev.nexttoken.core.NextTokenTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,6 +104,37 @@ class NextCommandTest {
         assertEquals(8, lines.size(), run.out());
         assertEquals("generate picks 45349 \" Able\" first (seed 1337)", lines.get(7));
         assertEquals("", run.err());
+    }
+
+    @Test
+    void theTableIsTheLibrarysNextTokenTableWithQuotesEscaped() {
+        // token 1 is a double quote; the bias makes it the most likely candidate
+        CliRun run = next("--tokens", TinyModel.PROMPT_TOKENS, "--top", "5", "--logit-bias", "1=100");
+        NextTokenTable table;
+        try (Generator generator = Generator.load(TinyModel.dir())) {
+            table = generator.next(new int[] {464, 2068, 7586},
+                    GenerationOptions.builder().logitBias(1, 100).build(), 5);
+        }
+
+        assertEquals(0, run.exitCode(), run.err());
+        // the library's toString() and the CLI print one format
+        assertTrue(run.out().contains("\n" + table + "generate picks 1 \"\\\"\" first"), run.out() + "---\n" + table);
+        assertTrue(table.toString().split("\n")[1].matches(" +1 +1 +\"\\\\\"\" +.*"), table.toString());
+    }
+
+    @Test
+    void minTokensToKeepLeavesThatManyTokensAfterTopK() throws IOException {
+        for (int keep : new int[] {1, 3}) {
+            CliRun run = next("--tokens", TinyModel.PROMPT_TOKENS, "--top", "6", "--temperature", "1",
+                    "--top-k", "1", "--min-tokens-to-keep", String.valueOf(keep), "--json");
+
+            assertEquals(0, run.exitCode(), run.err());
+            int positive = 0;
+            for (JsonNode c : JSON.readTree(run.out()).get("candidates")) {
+                positive += c.get("prob").doubleValue() > 0 ? 1 : 0;
+            }
+            assertEquals(keep, positive, run.out());
+        }
     }
 
     @Test

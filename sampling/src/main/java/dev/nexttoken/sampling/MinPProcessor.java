@@ -9,28 +9,47 @@ package dev.nexttoken.sampling;
  * The right-hand form is used: it needs no exponentials and is exact where float32 probabilities
  * would underflow. The most probable token always survives. {@code min_p = 0} changes nothing,
  * {@code min_p = 1} keeps only the tokens tied for the largest logit. Valid range: {@code [0, 1]}.
+ * With {@code minTokensToKeep} n, the n most probable tokens survive whatever their probability,
+ * as Hugging Face's {@code min_tokens_to_keep}.
  * Stateless and thread-safe.
  */
 public final class MinPProcessor implements RowLogitsProcessor, BuiltIn {
 
     private final double minP;
     private final double logMinP;
+    private final int minTokensToKeep;
 
     /**
      * @param minP the fraction of the top probability a token needs, in {@code [0, 1]}
      * @throws IllegalArgumentException if out of range
      */
     public MinPProcessor(double minP) {
+        this(minP, 1);
+    }
+
+    /**
+     * @param minP the fraction of the top probability a token needs, in {@code [0, 1]}
+     * @param minTokensToKeep keep at least this many of the most probable tokens, at least 1
+     * @throws IllegalArgumentException if min_p or minTokensToKeep is out of range
+     */
+    public MinPProcessor(double minP, int minTokensToKeep) {
         if (!(minP >= 0.0 && minP <= 1.0)) {
             throw new IllegalArgumentException("min_p must be in [0, 1], got " + minP);
         }
+        MinTokensToKeep.check(minTokensToKeep);
         this.minP = minP;
         this.logMinP = Math.log(minP);
+        this.minTokensToKeep = minTokensToKeep;
     }
 
     /** @return min_p */
     public double minP() {
         return minP;
+    }
+
+    /** @return the fewest tokens kept, whatever min_p */
+    public int minTokensToKeep() {
+        return minTokensToKeep;
     }
 
     @Override
@@ -43,16 +62,12 @@ public final class MinPProcessor implements RowLogitsProcessor, BuiltIn {
             return;
         }
         double threshold = max + logMinP; // +inf when max is +inf: only the +inf tokens stay
-        for (int i = 0; i < logits.length; i++) {
-            if (logits[i] < threshold) {
-                logits[i] = Float.NEGATIVE_INFINITY;
-            }
-        }
+        MinTokensToKeep.removeBelow(logits, threshold, minTokensToKeep);
     }
 
     @Override
     public String name() {
-        return "MinPProcessor(min_p=" + minP + ")";
+        return "MinPProcessor(min_p=" + minP + MinTokensToKeep.describe(minTokensToKeep) + ")";
     }
 
     @Override

@@ -27,8 +27,9 @@ import java.util.TreeSet;
  * <li>the custom processors, in the order added.</li>
  * </ol>
  * A setting at its neutral value (top_k 0, top_p 1, min_p 0, typical_p 1, penalties 1 or 0, ...)
- * adds no processor. The sampler is {@link GreedySampler} at temperature 0, {@link MultinomialSampler}
- * otherwise, unless one is set.
+ * adds no processor. {@code min_tokens_to_keep} (default 1) is the fewest tokens each of top-k,
+ * top-p, min-p and typical-p leaves, as Hugging Face's option of that name. The sampler is
+ * {@link GreedySampler} at temperature 0, {@link MultinomialSampler} otherwise, unless one is set.
  *
  * <p>Every setter checks its argument and names the valid range, e.g.
  * {@code top_p must be in (0, 1], got 1.5}.
@@ -40,6 +41,7 @@ public final class SamplingOptions {
     private final double topP;
     private final double minP;
     private final double typicalP;
+    private final int minTokensToKeep;
     private final double repetitionPenalty;
     private final double frequencyPenalty;
     private final double presencePenalty;
@@ -59,6 +61,7 @@ public final class SamplingOptions {
         this.topP = b.topP;
         this.minP = b.minP;
         this.typicalP = b.typicalP;
+        this.minTokensToKeep = b.minTokensToKeep;
         this.repetitionPenalty = b.repetitionPenalty;
         this.frequencyPenalty = b.frequencyPenalty;
         this.presencePenalty = b.presencePenalty;
@@ -96,6 +99,7 @@ public final class SamplingOptions {
         b.topP = topP;
         b.minP = minP;
         b.typicalP = typicalP;
+        b.minTokensToKeep = minTokensToKeep;
         b.repetitionPenalty = repetitionPenalty;
         b.frequencyPenalty = frequencyPenalty;
         b.presencePenalty = presencePenalty;
@@ -141,6 +145,11 @@ public final class SamplingOptions {
     /** @return typical-p; 1 means off */
     public double typicalP() {
         return typicalP;
+    }
+
+    /** @return the fewest tokens top-k, top-p, min-p and typical-p each leave; 1 (the default) adds nothing */
+    public int minTokensToKeep() {
+        return minTokensToKeep;
     }
 
     /** @return the repetition penalty; 1 means off */
@@ -218,7 +227,7 @@ public final class SamplingOptions {
         SamplingOptions other = (SamplingOptions) o;
         return Double.compare(temperature, other.temperature) == 0 && topK == other.topK
                 && Double.compare(topP, other.topP) == 0 && Double.compare(minP, other.minP) == 0
-                && Double.compare(typicalP, other.typicalP) == 0
+                && Double.compare(typicalP, other.typicalP) == 0 && minTokensToKeep == other.minTokensToKeep
                 && Double.compare(repetitionPenalty, other.repetitionPenalty) == 0
                 && Double.compare(frequencyPenalty, other.frequencyPenalty) == 0
                 && Double.compare(presencePenalty, other.presencePenalty) == 0
@@ -231,8 +240,8 @@ public final class SamplingOptions {
 
     @Override
     public int hashCode() {
-        return Objects.hash(temperature, topK, topP, minP, typicalP, repetitionPenalty, frequencyPenalty,
-                presencePenalty, penaltyWindow, noRepeatNgramSize, logitBias, bannedTokens,
+        return Objects.hash(temperature, topK, topP, minP, typicalP, minTokensToKeep, repetitionPenalty,
+                frequencyPenalty, presencePenalty, penaltyWindow, noRepeatNgramSize, logitBias, bannedTokens,
                 Arrays.deepHashCode(bannedSequences), minNewTokens, endOfTextId, processors, sampler);
     }
 
@@ -252,6 +261,9 @@ public final class SamplingOptions {
         }
         if (typicalP != 1.0) {
             parts.add("typical_p=" + typicalP);
+        }
+        if (minTokensToKeep != 1) {
+            parts.add("min_tokens_to_keep=" + minTokensToKeep);
         }
         if (repetitionPenalty != 1.0) {
             parts.add("repetition_penalty=" + repetitionPenalty);
@@ -308,6 +320,7 @@ public final class SamplingOptions {
         private double topP = 1.0;
         private double minP = 0.0;
         private double typicalP = 1.0;
+        private int minTokensToKeep = 1;
         private double repetitionPenalty = 1.0;
         private double frequencyPenalty = 0.0;
         private double presencePenalty = 0.0;
@@ -382,6 +395,21 @@ public final class SamplingOptions {
                 throw new IllegalArgumentException("typical_p must be in (0, 1], got " + typicalP);
             }
             this.typicalP = typicalP;
+            return this;
+        }
+
+        /**
+         * The fewest tokens each of top-k, top-p, min-p and typical-p leaves, whatever its own
+         * setting: Hugging Face's {@code min_tokens_to_keep}, llama.cpp's {@code min_keep}. Top-k
+         * keeps {@code max(k, n)}; the others keep the n most probable (typical-p: most typical)
+         * tokens even when fewer reach their threshold.
+         *
+         * @param minTokensToKeep {@code >= 1}; 1 (the default) leaves each processor's own cut-off
+         * @return this builder
+         */
+        public Builder minTokensToKeep(int minTokensToKeep) {
+            MinTokensToKeep.check(minTokensToKeep);
+            this.minTokensToKeep = minTokensToKeep;
             return this;
         }
 

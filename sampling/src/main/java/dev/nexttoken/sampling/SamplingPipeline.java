@@ -96,16 +96,16 @@ public final class SamplingPipeline {
                 chain.add(new TemperatureProcessor(options.temperature()));
             }
             if (options.topK() > 0) {
-                chain.add(new TopKProcessor(options.topK()));
+                chain.add(new TopKProcessor(options.topK(), options.minTokensToKeep()));
             }
             if (options.topP() < 1.0) {
-                chain.add(new TopPProcessor(options.topP()));
+                chain.add(new TopPProcessor(options.topP(), options.minTokensToKeep()));
             }
             if (options.minP() > 0.0) {
-                chain.add(new MinPProcessor(options.minP()));
+                chain.add(new MinPProcessor(options.minP(), options.minTokensToKeep()));
             }
             if (options.typicalP() < 1.0) {
-                chain.add(new TypicalPProcessor(options.typicalP()));
+                chain.add(new TypicalPProcessor(options.typicalP(), options.minTokensToKeep()));
             }
         }
         chain.addAll(options.processors());

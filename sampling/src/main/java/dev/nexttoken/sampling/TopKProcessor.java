@@ -10,6 +10,8 @@ package dev.nexttoken.sampling;
  * vocabulary size nothing changes; tokens already at {@code -inf} stay there (and if fewer than k
  * are finite, nothing changes). Valid range: {@code k >= 1}; to turn top-k off, leave the processor
  * out ({@link SamplingOptions} uses {@code top_k = 0} for "off", as Hugging Face and llama.cpp do).
+ * With {@code minTokensToKeep} above k, that many are kept instead, as Hugging Face's
+ * {@code max(top_k, min_tokens_to_keep)}.
  *
  * <p>Implementation: the k-th largest value comes from a partial selection, not a sort: a bounded
  * min-heap of k floats for {@code k <= 1024} (one pass over the row, ~50 µs for 50257 logits and
@@ -18,17 +20,29 @@ package dev.nexttoken.sampling;
 public final class TopKProcessor implements RowLogitsProcessor, BuiltIn {
 
     private final int k;
+    private final int minTokensToKeep;
 
     /**
      * @param k how many of the largest logits to keep, at least 1
      * @throws IllegalArgumentException if {@code k < 1}
      */
     public TopKProcessor(int k) {
+        this(k, 1);
+    }
+
+    /**
+     * @param k how many of the largest logits to keep, at least 1
+     * @param minTokensToKeep keep at least this many however small k is, at least 1
+     * @throws IllegalArgumentException if {@code k < 1} or {@code minTokensToKeep < 1}
+     */
+    public TopKProcessor(int k, int minTokensToKeep) {
         if (k < 1) {
             throw new IllegalArgumentException("top_k must be >= 1, got " + k
                     + " (to turn top-k off leave the processor out; SamplingOptions.topK(0) means off)");
         }
+        MinTokensToKeep.check(minTokensToKeep);
         this.k = k;
+        this.minTokensToKeep = minTokensToKeep;
     }
 
     /** @return k */
@@ -36,12 +50,18 @@ public final class TopKProcessor implements RowLogitsProcessor, BuiltIn {
         return k;
     }
 
+    /** @return the fewest tokens kept, whatever k */
+    public int minTokensToKeep() {
+        return minTokensToKeep;
+    }
+
     @Override
     public void processRow(LogitsContext context, int row, float[] logits) {
-        if (k >= logits.length) {
+        int keep = Math.max(k, minTokensToKeep);
+        if (keep >= logits.length) {
             return;
         }
-        float kth = Selection.kthLargest(logits, k);
+        float kth = Selection.kthLargest(logits, keep);
         for (int i = 0; i < logits.length; i++) {
             if (logits[i] < kth) {
                 logits[i] = Float.NEGATIVE_INFINITY;
@@ -51,7 +71,7 @@ public final class TopKProcessor implements RowLogitsProcessor, BuiltIn {
 
     @Override
     public String name() {
-        return "TopKProcessor(k=" + k + ")";
+        return "TopKProcessor(k=" + k + MinTokensToKeep.describe(minTokensToKeep) + ")";
     }
 
     @Override

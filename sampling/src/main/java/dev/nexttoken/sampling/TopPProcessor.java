@@ -11,6 +11,8 @@ import java.util.Arrays;
  * </pre>
  * At least one token always survives (the most probable), and tokens whose logit equals the
  * cut-off logit {@code x_(j*)} all survive (no arbitrary tie-break). {@code p = 1} changes nothing.
+ * With {@code minTokensToKeep} n, the n most probable tokens survive even when fewer reach p,
+ * as Hugging Face's {@code min_tokens_to_keep}.
  * Valid range: {@code 0 < p <= 1}.
  *
  * <p>Implementation: the probabilities come from the row (softmax in double, one pass of
@@ -27,21 +29,38 @@ public final class TopPProcessor implements RowLogitsProcessor, BuiltIn {
     private static final int SORT_ALL_LIMIT = 2048;
 
     private final double topP;
+    private final int minTokensToKeep;
 
     /**
      * @param topP the probability mass p to keep, in {@code (0, 1]}
      * @throws IllegalArgumentException if p is out of range
      */
     public TopPProcessor(double topP) {
+        this(topP, 1);
+    }
+
+    /**
+     * @param topP the probability mass p to keep, in {@code (0, 1]}
+     * @param minTokensToKeep keep at least this many of the most probable tokens, at least 1
+     * @throws IllegalArgumentException if p or minTokensToKeep is out of range
+     */
+    public TopPProcessor(double topP, int minTokensToKeep) {
         if (!(topP > 0.0 && topP <= 1.0)) {
             throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
         }
+        MinTokensToKeep.check(minTokensToKeep);
         this.topP = topP;
+        this.minTokensToKeep = minTokensToKeep;
     }
 
     /** @return p */
     public double topP() {
         return topP;
+    }
+
+    /** @return the fewest tokens kept, whatever p */
+    public int minTokensToKeep() {
+        return minTokensToKeep;
     }
 
     @Override
@@ -63,7 +82,8 @@ public final class TopPProcessor implements RowLogitsProcessor, BuiltIn {
             return; // nothing left to filter; the pipeline reports the empty row
         }
         if (max == Float.POSITIVE_INFINITY) {
-            keepOnly(logits, Float.POSITIVE_INFINITY); // the +inf tokens hold all the probability
+            // the +inf tokens hold all the probability
+            MinTokensToKeep.removeBelow(logits, Float.POSITIVE_INFINITY, minTokensToKeep);
             return;
         }
         float cutoff;
@@ -113,11 +133,7 @@ public final class TopPProcessor implements RowLogitsProcessor, BuiltIn {
                 prefix = (int) Math.min(finite, 8L * prefix);
             }
         }
-        for (int i = 0; i < logits.length; i++) {
-            if (logits[i] < cutoff) {
-                logits[i] = Float.NEGATIVE_INFINITY;
-            }
-        }
+        MinTokensToKeep.removeBelow(logits, cutoff, minTokensToKeep);
     }
 
     /** Index of the first key at which the cumulative weight reaches {@code target}, or -1. */
@@ -132,17 +148,9 @@ public final class TopPProcessor implements RowLogitsProcessor, BuiltIn {
         return -1;
     }
 
-    static void keepOnly(float[] logits, float value) {
-        for (int i = 0; i < logits.length; i++) {
-            if (logits[i] != value) {
-                logits[i] = Float.NEGATIVE_INFINITY;
-            }
-        }
-    }
-
     @Override
     public String name() {
-        return "TopPProcessor(p=" + topP + ")";
+        return "TopPProcessor(p=" + topP + MinTokensToKeep.describe(minTokensToKeep) + ")";
     }
 
     @Override

@@ -10,10 +10,11 @@ package dev.nexttoken.sampling;
  *   sort tokens by d ascending; c_j = cumulative probability in that order
  *   j*  = min { j : c_j >= p },   x'_i = x_i if d_i &lt;= d_(j*),  -inf otherwise
  * </pre>
- * At least one token survives; tokens tied with the cut-off distance all survive. {@code p = 1}
- * changes nothing. Valid range: {@code 0 < p <= 1}. Note that the most probable token can be
- * removed (its surprisal may be far below the entropy). Distances are computed in double and
- * compared as float32, like the key that orders them.
+ * At least one token survives, at least {@code minTokensToKeep} when set (the most typical ones,
+ * as Hugging Face's {@code min_tokens_to_keep}); tokens tied with the cut-off distance all
+ * survive. {@code p = 1} changes nothing. Valid range: {@code 0 < p <= 1}. Note that the most
+ * probable token can be removed (its surprisal may be far below the entropy). Distances are
+ * computed in double and compared as float32, like the key that orders them.
  *
  * <p>Implementation: as {@link TopPProcessor}, partial selection over the finite logits only.
  * Stateless and thread-safe.
@@ -21,21 +22,38 @@ package dev.nexttoken.sampling;
 public final class TypicalPProcessor implements RowLogitsProcessor, BuiltIn {
 
     private final double typicalP;
+    private final int minTokensToKeep;
 
     /**
      * @param typicalP the probability mass p to keep, in {@code (0, 1]}
      * @throws IllegalArgumentException if out of range
      */
     public TypicalPProcessor(double typicalP) {
+        this(typicalP, 1);
+    }
+
+    /**
+     * @param typicalP the probability mass p to keep, in {@code (0, 1]}
+     * @param minTokensToKeep keep at least this many of the most typical tokens, at least 1
+     * @throws IllegalArgumentException if p or minTokensToKeep is out of range
+     */
+    public TypicalPProcessor(double typicalP, int minTokensToKeep) {
         if (!(typicalP > 0.0 && typicalP <= 1.0)) {
             throw new IllegalArgumentException("typical_p must be in (0, 1], got " + typicalP);
         }
+        MinTokensToKeep.check(minTokensToKeep);
         this.typicalP = typicalP;
+        this.minTokensToKeep = minTokensToKeep;
     }
 
     /** @return p */
     public double typicalP() {
         return typicalP;
+    }
+
+    /** @return the fewest tokens kept, whatever p */
+    public int minTokensToKeep() {
+        return minTokensToKeep;
     }
 
     @Override
@@ -48,7 +66,8 @@ public final class TypicalPProcessor implements RowLogitsProcessor, BuiltIn {
             return;
         }
         if (max == Float.POSITIVE_INFINITY) {
-            TopPProcessor.keepOnly(logits, Float.POSITIVE_INFINITY); // equally probable, equally typical
+            // the +inf tokens: equally probable, equally typical; the others have probability 0
+            MinTokensToKeep.removeBelow(logits, Float.POSITIVE_INFINITY, minTokensToKeep);
             return;
         }
         double logSumExp = Softmax.logSumExp(logits);
@@ -64,6 +83,9 @@ public final class TypicalPProcessor implements RowLogitsProcessor, BuiltIn {
                 }
             }
         }
+        if (minTokensToKeep >= finite) {
+            return; // nothing may be removed
+        }
         float[] distance = new float[logits.length];
         long[] keys = new long[finite];
         int n = 0;
@@ -74,7 +96,7 @@ public final class TypicalPProcessor implements RowLogitsProcessor, BuiltIn {
             }
         }
         float cutoff = Float.POSITIVE_INFINITY;
-        int prefix = Math.min(finite, 256);
+        int prefix = Math.min(finite, Math.max(256, minTokensToKeep));
         while (true) {
             Selection.sortSmallest(keys, finite, prefix);
             double cumulative = 0.0;
@@ -87,6 +109,7 @@ public final class TypicalPProcessor implements RowLogitsProcessor, BuiltIn {
                 }
             }
             if (cut >= 0) {
+                cut = Math.max(cut, minTokensToKeep - 1); // within the sorted prefix: prefix >= minTokensToKeep
                 cutoff = distance[Selection.idOf(keys[cut])];
                 break;
             }
@@ -104,7 +127,7 @@ public final class TypicalPProcessor implements RowLogitsProcessor, BuiltIn {
 
     @Override
     public String name() {
-        return "TypicalPProcessor(p=" + typicalP + ")";
+        return "TypicalPProcessor(p=" + typicalP + MinTokensToKeep.describe(minTokensToKeep) + ")";
     }
 
     @Override

@@ -5,6 +5,8 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import com.knuddels.jtokkit.api.IntArrayList;
 import java.util.Objects;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
 
 /**
  * GPT-2's tokenizer: byte-level BPE with the {@code r50k_base} ranks (OpenAI's tiktoken
@@ -191,6 +193,25 @@ public final class Tokenizer {
         decoder.decode(bytesOf(id), out);
         decoder.finish(out);
         return out.toString();
+    }
+
+    /**
+     * The ids of every token whose text matches {@code test}, ascending: the way to ban tokens
+     * by what they say instead of by id. Each token is decoded on its own, as {@link #decode}
+     * does (bytes that are not a whole UTF-8 character become U+FFFD, so the {@code \xNN} of
+     * {@link #piece(int)} never matches by accident); 50256 is tested as {@code <|endoftext|>}.
+     *
+     * <pre>{@code
+     * int[] digits = tokenizer.tokensWhere(text -> text.chars().anyMatch(Character::isDigit));
+     * GenerationOptions options = GenerationOptions.builder().banTokens(digits).build();
+     * }</pre>
+     *
+     * @param test what a token's text must satisfy
+     * @return the matching ids, ascending; empty when none matches
+     */
+    public int[] tokensWhere(Predicate<String> test) {
+        Objects.requireNonNull(test, "test");
+        return IntStream.range(0, VOCAB_SIZE).filter(id -> test.test(decode(new int[] {id}))).toArray();
     }
 
     /**
