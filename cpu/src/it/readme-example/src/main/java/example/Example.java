@@ -12,8 +12,13 @@ public class Example {
                     .maxNewTokens(40).temperature(0.8).topK(200).seed(1337).build();
             System.out.println("The meaning of life is" + gen.generate("The meaning of life is", options).text());
 
-            // a custom processor: never end a line (198 is "\n")
-            LogitsProcessor noNewlines = (context, logits) -> logits.getColumn(198).assign(Double.NEGATIVE_INFINITY);
+            // a custom processor: never end a line (no token that holds a "\n")
+            int[] newlines = gen.tokenizer().tokensWhere(piece -> piece.contains("\n"));
+            LogitsProcessor noNewlines = (context, logits) -> {
+                for (int id : newlines) {
+                    logits.getColumn(id).assign(Double.NEGATIVE_INFINITY);
+                }
+            };
             GenerationOptions oneLine = options.toBuilder().addProcessor(noNewlines).build();
             System.out.println("Once upon a time" + gen.generate("Once upon a time", oneLine).text());
 
