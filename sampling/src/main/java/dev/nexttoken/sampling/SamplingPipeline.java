@@ -3,6 +3,7 @@ package dev.nexttoken.sampling;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -34,16 +35,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>{@link #choose} and {@link #inspect} process {@code logits} in place: on return they hold the
  * processed logits the sampler drew from.
  *
- * <p>Memory: {@code choose} keeps one {@code [batch][vocab]} float buffer per calling thread (200 KB
- * per row for GPT-2) and reuses it at every step, so the hot path allocates almost nothing.
+ * <p>Memory: a pipeline keeps one {@code [batch][vocab]} float buffer (200 KB per row for GPT-2)
+ * that {@code choose} reuses at every step, so the hot path allocates almost nothing; it goes with
+ * the pipeline. Thread-safe: a second thread choosing at the same time gets a buffer of its own.
  */
 public final class SamplingPipeline {
 
     /**
-     * Per-thread row buffers, reused from step to step: a fresh 200 KB array per row and step costs
-     * 5–10 µs when the heap is settled, but up to ~1 ms while the JVM is still committing memory.
+     * The row buffers {@code choose} reuses from step to step (a fresh 200 KB array per row and step
+     * is cheap once the heap is settled, but not while the JVM is still committing memory); null
+     * while a call has them.
      */
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private final AtomicReference<float[][]> spareRows = new AtomicReference<>();
 
     private final List<LogitsProcessor> processors;
     private final Sampler sampler;
@@ -171,8 +174,7 @@ public final class SamplingPipeline {
      */
     public int[] choose(LogitsContext context, INDArray logits, RandomStreams random) {
         requireRandom(random);
-        Scratch scratch = SCRATCH.get();
-        float[][] rows = scratch.borrow(context, logits);
+        float[][] rows = borrowRows(context, logits);
         try {
             readChecked(context, logits, rows);
             int[] ids = new int[rows.length];
@@ -180,7 +182,7 @@ public final class SamplingPipeline {
             LogitsArrays.write(rows, logits);
             return ids;
         } finally {
-            scratch.giveBack(rows);
+            spareRows.set(rows);
         }
     }
 
@@ -282,29 +284,16 @@ public final class SamplingPipeline {
     }
 
     /** One thread's reusable rows; a nested call on the same thread gets fresh ones. */
-    private static final class Scratch {
-        private float[][] rows = new float[0][];
-        private boolean busy;
-
-        float[][] borrow(LogitsContext context, INDArray logits) {
-            checkShapes(context, logits);
-            int batch = context.batchSize();
-            int vocab = context.vocabSize();
-            if (busy) {
-                return new float[batch][vocab];
-            }
-            if (rows.length != batch || rows[0].length != vocab) {
-                rows = new float[batch][vocab];
-            }
-            busy = true;
-            return rows;
+    /** The spare row buffers if they fit {@code [batch][vocab]}, else new ones. */
+    private float[][] borrowRows(LogitsContext context, INDArray logits) {
+        checkShapes(context, logits);
+        int batch = context.batchSize();
+        int vocab = context.vocabSize();
+        float[][] rows = spareRows.getAndSet(null);
+        if (rows == null || rows.length != batch || rows[0].length != vocab) {
+            rows = new float[batch][vocab];
         }
-
-        void giveBack(float[][] borrowed) {
-            if (borrowed == rows) {
-                busy = false;
-            }
-        }
+        return rows;
     }
 
     /**

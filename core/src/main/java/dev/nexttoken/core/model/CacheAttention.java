@@ -54,8 +54,8 @@ final class CacheAttention {
     /** Single queries (decode steps) use {@link VectorDecodeAttention}: vectors must tile {@link #KEY_BLOCK}. */
     private static final boolean DECODE_VECTORS = VECTORS && KEY_BLOCK % VectorDecodeAttention.L == 0;
 
-    /** Each thread's working arrays, grown to the largest call seen. */
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /** Working arrays, one per chunk in flight, grown to the largest call seen. */
+    private static final ScratchPool<Scratch> SCRATCH = new ScratchPool<>(Scratch::new);
 
     private CacheAttention() {
     }
@@ -87,7 +87,7 @@ final class CacheAttention {
         boolean products = VECTORS && time >= GEMM_QUERIES;
         int width = roundUp(start + time);
         ParallelRange.run(batch * heads, 1, threads, (from, to) -> {
-            Scratch scratch = SCRATCH.get();
+            Scratch scratch = SCRATCH.take();
             float[] weights = products ? null : scratch.scores(QUERY_BLOCK * width);
             for (int pair = from; pair < to; pair++) {
                 int b = pair / heads;
@@ -114,6 +114,7 @@ final class CacheAttention {
                     weightedValues(weights, values, block, headSize, seen, out, o);
                 }
             }
+            SCRATCH.give(scratch);                         // not after a failure: the pool makes another
         });
     }
 

@@ -9,6 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The CPU fast path of the forward pass. Nd4j's per-operation overhead (5–230 µs) and its
@@ -36,6 +37,7 @@ final class CpuForwardPass implements ForwardPass {
     /** Rows of a LayerNorm per parallel chunk at least: below twice this, one thread does them all. */
     private static final int NORM_ROWS_PER_CHUNK = 32;
 
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final Gpt2Config config;
     private final int c;
     private final int vocab;
@@ -85,6 +87,15 @@ final class CpuForwardPass implements ForwardPass {
         }
         this.lnFGamma = weights.lnFGamma().toFloatVector();
         this.lnFBeta = weights.lnFBeta().toFloatVector();
+        CpuResources.retain();
+    }
+
+    /** The last CPU pass to close empties the pools of recycled memory. */
+    @Override
+    public void close() {
+        if (!closed.getAndSet(true)) {
+            CpuResources.release();
+        }
     }
 
     /** Whether this pass can run here: the CPU backend with OpenBLAS's Java bindings present. */

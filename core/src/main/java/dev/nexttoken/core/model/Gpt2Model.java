@@ -202,7 +202,11 @@ public final class Gpt2Model implements AutoCloseable {
      */
     @Override
     public void close() {
+        ForwardPass open = pass;
         pass = null;
+        if (open != null) {
+            open.close();
+        }
         weights.close();
     }
 }

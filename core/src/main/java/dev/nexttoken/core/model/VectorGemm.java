@@ -101,10 +101,10 @@ final class VectorGemm {
     /** Arrays in native memory are in the platform's byte order (little-endian on x86 and ARM). */
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
-    /** Each thread's scratch arrays, reused from call to call (the pool's threads live as long as the JVM). */
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /** Scratch arrays, one per chunk in flight, reused from call to call. */
+    private static final ScratchPool<Scratch> SCRATCH = new ScratchPool<>(Scratch::new);
 
-    /** A thread's packed panel of {@code W} and its edge tile of {@code Y}. */
+    /** A chunk's packed panel of {@code W} and its edge tile of {@code Y}. */
     private static final class Scratch {
         /** {@code KC × NC} floats: a {@code [kc, ldp]} row-major block of {@code W} (see {@link #pack}). */
         final float[] panel = new float[KC * NC];
@@ -226,7 +226,7 @@ final class VectorGemm {
     private static void block(float[] x, int xOff, int rows, int k, FloatBuffer w, int n, int ldw, float[] bias,
                               boolean accumulate, float[] y, int yOff, int k0Start, int k1, int c0, int c1,
                               int kcMax, int ncMax) {
-        Scratch scratch = SCRATCH.get();
+        Scratch scratch = SCRATCH.take();
         float[] panel = scratch.panel;
         for (int nc0 = c0; nc0 < c1; nc0 += ncMax) {
             int width = Math.min(ncMax, c1 - nc0);
@@ -275,6 +275,7 @@ final class VectorGemm {
                 }
             }
         }
+        SCRATCH.give(scratch);                          // not after a failure: the pool makes another
     }
 
     /** The rows of the next register tile when {@code left} rows remain: {@link #MR}, else 4, 2 or 1. */
