@@ -40,8 +40,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class SamplingPipeline {
 
     /**
-     * Per-thread row buffers, reused from step to step: a fresh 200 KB array per row and step costs
-     * 5–10 µs when the heap is settled, but up to ~1 ms while the JVM is still committing memory.
+     * Per-thread row buffers, reused from step to step: a fresh 200 KB array per row and step is
+     * cheap once the heap is settled, but slow while the JVM is still committing memory.
      */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
