@@ -696,8 +696,9 @@ public final class SafetensorsFile implements AutoCloseable {
     /**
      * Reads a tensor's bytes straight into {@code target} (F32 on a little-endian machine needs no
      * conversion), in chunks of {@link #CHUNK_ELEMENTS} floats read in parallel: the first touch of
-     * fresh memory is a page fault per 4 KB, ~16 µs each on the VMs measured, so the faults of
-     * gpt2-xl's 6.2 GB (38 s on one thread) are worth spreading over the cores. A chunk that fails
+     * fresh memory is a page fault per 4 KB, slow on virtual machines with nested paging, so a
+     * large model's faults take long on one thread and are worth spreading over the cores
+     * (docs/PERFORMANCE.md has the measurements). A chunk that fails
      * stops the chunks not yet started; the first failure is thrown once every chunk has returned,
      * so nothing still writes into the array when the caller drops it.
      */

@@ -21,7 +21,7 @@ import java.nio.FloatBuffer;
  * panel of whole {@code wte} rows (contiguous: 64 KB) into a Java array with one bulk copy, then
  * computes the dot products of two rows × (8 or 4, 1) inputs at a time from that panel, each sum
  * reduced once at the end. A vector load straight from the native buffer ({@code fromByteBuffer})
- * costs the load plus ~15 instructions on Java 17, so the bulk copy wins. Inputs, outputs and
+ * costs the load plus a run of checks around it on Java 17, so the bulk copy wins. Inputs, outputs and
  * panels are Java arrays; no vector is ever passed to a method the JIT might not inline (it would
  * be boxed, i.e. allocated). Results agree with a plain loop up to float summation order.
  *
