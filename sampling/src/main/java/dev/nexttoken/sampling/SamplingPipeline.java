@@ -24,7 +24,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * }</pre>
  *
  * <p>How a step runs: each row of {@code logits} is copied once into a Java array (reused from
- * step to step on each thread); the {@link RowLogitsProcessor}s (all built-ins) work on that copy,
+ * step to step); the {@link RowLogitsProcessor}s (all built-ins) work on that copy,
  * row by row so a row stays in the CPU cache, and the sampler draws from it; before another
  * processor the rows are written back so it sees them in {@code logits}, and read again after it.
  * Before the chain the input is checked for NaN (an error names the model's logits); after each

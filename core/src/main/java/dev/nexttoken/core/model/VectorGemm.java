@@ -29,7 +29,7 @@ import java.util.Arrays;
  * whole strips of {@link #NR} columns, each thread owning its columns of {@code Y}; for a decode
  * batch (at most {@link #INNER_SPLIT_MAX_ROWS} rows), the rows of {@code W}, each thread adding
  * its share into {@code Y} or into a partial sum that is added at the end (see {@link #innerParts});</li>
- * <li>per thread, blocks of {@code W} are copied into the thread's panel (480 KB, sized for a 1 MB
+ * <li>per chunk, blocks of {@code W} are copied into the chunk's panel (480 KB, sized for a 1 MB
  * L2): {@link #NC} columns × {@link #KC} rows with one bulk copy per row segment, or, split by
  * rows, as many whole rows as fit: one bulk copy for the whole panel when {@code n} is a whole
  * number of strips (GPT-2 small with AVX-512), else one per row, padded to whole strips;</li>
