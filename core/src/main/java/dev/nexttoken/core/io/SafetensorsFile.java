@@ -328,6 +328,19 @@ public final class SafetensorsFile implements AutoCloseable {
         closeQuietly(channel);
     }
 
+    /**
+     * Closes the file and unmaps every tensor mapped from it now, instead of when the garbage
+     * collector finds the arrays unreachable: for an owner that knows no array of this file is in
+     * use any more ({@link dev.nexttoken.core.model.Gpt2Weights#close()}). Arrays loaded without a
+     * copy must not be touched afterwards: their memory is gone. Safe to call twice.
+     */
+    public synchronized void closeAndUnmap() {
+        List<ByteBuffer> mapped = new ArrayList<>();
+        mappings.values().forEach(mapping -> mapped.add(mapping.bytes()));
+        close();
+        mapped.forEach(Unmapper::unmap);
+    }
+
     // ------------------------------------------------------------------------------------------
     // Writing
 

@@ -42,9 +42,12 @@ import java.util.regex.Pattern;
  * {@code dup()}, or load with {@link LoadOptions#withWritable(boolean)} to get ordinary arrays.
  * Arrays from {@link #random} and {@link #of} are ordinary, writable arrays.
  *
- * <p>{@link #close()} closes the file and drops this object's references to the arrays; their
- * memory (mapped or not) is released once no array is reachable any more. Arrays obtained before
- * {@code close()} stay valid; the accessors throw {@link IllegalStateException} after it.
+ * <p>{@link #close()} releases the weights. For weights loaded from a file it does so at once:
+ * the file is unmapped and the copies are freed, so arrays obtained from them must not be used
+ * afterwards (a {@link Gpt2Model} makes sure none of its passes runs when it closes its weights).
+ * Weights from {@link #random} and {@link #of} are ordinary arrays the caller may still hold: it
+ * drops its references and the garbage collector frees them. The accessors throw
+ * {@link IllegalStateException} after {@code close()}.
  */
 public final class Gpt2Weights implements AutoCloseable {
 
@@ -373,8 +376,9 @@ public final class Gpt2Weights implements AutoCloseable {
     }
 
     /**
-     * Closes the weights file (if loaded) and drops the references to the arrays. Safe to call
-     * twice. See the class description for what happens to the memory.
+     * Releases the weights: for weights loaded from a file, unmaps the file and frees the copies
+     * now; otherwise drops the references to the arrays. Safe to call twice. See the class
+     * description.
      */
     @Override
     public void close() {
@@ -382,13 +386,20 @@ public final class Gpt2Weights implements AutoCloseable {
             return;
         }
         closed = true;
+        if (source != null) {
+            for (INDArray array : tensorMap(wte, wpe, layers, lnFGamma, lnFBeta).values()) {
+                if (array.closeable()) {
+                    array.close();          // frees a copy now; either way, a later read fails in Nd4j
+                }
+            }
+        }
         wte = null;
         wpe = null;
         layers = null;
         lnFGamma = null;
         lnFBeta = null;
         if (source != null) {
-            source.close();
+            source.closeAndUnmap();
         }
     }
 
