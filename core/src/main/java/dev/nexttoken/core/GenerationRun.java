@@ -101,6 +101,7 @@ final class GenerationRun implements AutoCloseable {
         boolean first = cache == null;
         int[] chosen;
         INDArray logits = first ? prefill() : decode();                 // [samples, V], owned by the cache
+        FiniteLogits.require(logits, model.weights());
         LogitsContext context = LogitsContext.of(tokenizer.vocabSize(), step, histories(), promptLengths());
         chosen = choose(context, logits);
         if (first && samples > 1) {
