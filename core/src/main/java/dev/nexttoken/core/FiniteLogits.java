@@ -33,11 +33,15 @@ final class FiniteLogits {
             for (int token = 0; token < rows[r].length; token++) {
                 float value = rows[r][token];
                 if (!Float.isFinite(value)) {
-                    throw new NextTokenException("the model's logits hold " + value + " (row " + r + ", token "
+                    throw new NextTokenException("the model's logits hold " + name(value) + " (row " + r + ", token "
                             + token + "): " + WeightsScan.explain(weights));
                 }
             }
         }
         // every logit is finite: only their sum overflowed
+    }
+
+    private static String name(float value) {
+        return value > 0 ? "+Infinity" : value < 0 ? "-Infinity" : "NaN";
     }
 }
