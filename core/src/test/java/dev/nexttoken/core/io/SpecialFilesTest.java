@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,28 +56,26 @@ class SpecialFilesTest {
         assertEquals(message, e.getMessage());
     }
 
-    @Test
+    @ParameterizedTest
+    @CsvSource({"model.safetensors, .safetensors file", "config.json, config.json file"})
     @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    void aFifoAsModelSafetensorsIsRefusedWithoutBlocking() throws Exception {
-        Path model = tinyCopy("fifo-weights");
-        Path fifo = model.resolve("model.safetensors");
+    void aFifoIsRefusedWithoutBlocking(String name, String what) throws Exception {
+        Path model = tinyCopy("fifo-" + name);
+        Path fifo = model.resolve(name);
         mkfifo(fifo);
-        assertLoadFails(fifo + ": is a FIFO (named pipe), expected a .safetensors file; nexttoken reads only"
-                + " regular files (copy the data into a file)", () -> Gpt2Weights.load(model));
-        assertLoadFails(fifo + ": is a FIFO (named pipe), expected a .safetensors file; nexttoken reads only"
-                + " regular files (copy the data into a file)", () -> SafetensorsFile.open(fifo));
+        String message = fifo + ": is a FIFO (named pipe), expected a " + what + "; nexttoken reads only regular"
+                + " files (copy the data into a file)";
+        assertLoadFails(message, () -> Gpt2Weights.load(model));
+        assertLoadFails(message, () -> readAlone(fifo));
     }
 
-    @Test
-    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    void aFifoAsConfigJsonIsRefusedWithoutBlocking() throws Exception {
-        Path model = tinyCopy("fifo-config");
-        Path fifo = model.resolve("config.json");
-        mkfifo(fifo);
-        assertLoadFails(fifo + ": is a FIFO (named pipe), expected a config.json file; nexttoken reads only"
-                + " regular files (copy the data into a file)", () -> Gpt2Weights.load(model));
-        assertLoadFails(fifo + ": is a FIFO (named pipe), expected a config.json file; nexttoken reads only"
-                + " regular files (copy the data into a file)", () -> ConfigJson.read(fifo));
+    /** Reads one model file on its own, as {@link ConfigJson} or {@link SafetensorsFile}. */
+    private static void readAlone(Path file) {
+        if (file.endsWith("config.json")) {
+            ConfigJson.read(file);
+        } else {
+            SafetensorsFile.open(file).close();
+        }
     }
 
     @Test
@@ -92,31 +92,33 @@ class SpecialFilesTest {
                 + " regular files (copy the data into a file)", () -> ConfigJson.read(devNull));
     }
 
-    @Test
-    void aModelFolderThatIsASymbolicLinkLoopIsNamedSo() throws IOException {
-        Path a = dir.resolve("a");
-        Path b = dir.resolve("b");
-        Files.createSymbolicLink(a, b);
-        Files.createSymbolicLink(b, a);
-        assertLoadFails(a + ": too many levels of symbolic links (a symbolic-link loop?); point the link at a real"
-                + " file or folder", () -> Gpt2Weights.load(a));
+    /** Makes {@code first} and {@code second} symbolic links to each other. */
+    private static void linkLoop(Path first, Path second) throws IOException {
+        Files.deleteIfExists(first);
+        Files.createSymbolicLink(first, second);
+        Files.createSymbolicLink(second, first);
+    }
+
+    private static void assertLinkLoop(Path path, Executable load) {
+        assertLoadFails(path + ": too many levels of symbolic links (a symbolic-link loop?); point the link at a real"
+                + " file or folder", load);
     }
 
     @Test
-    void aConfigJsonThatIsASymbolicLinkLoopIsNamedSo() throws IOException {
+    void symbolicLinkLoopsAreNamedSo() throws IOException {
+        Path folder = dir.resolve("a");
+        linkLoop(folder, dir.resolve("b"));
+        assertLinkLoop(folder, () -> Gpt2Weights.load(folder));
+
         Path model = tinyCopy("config-loop");
         Path config = model.resolve("config.json");
-        Files.delete(config);
-        Path other = model.resolve("other.json");
-        Files.createSymbolicLink(config, other);
-        Files.createSymbolicLink(other, config);
-        assertLoadFails(config + ": too many levels of symbolic links (a symbolic-link loop?); point the link at a"
-                + " real file or folder", () -> Gpt2Weights.load(model));
+        linkLoop(config, model.resolve("other.json"));
+        assertLinkLoop(config, () -> Gpt2Weights.load(model));
+        assertLinkLoop(config, () -> ConfigJson.read(config));
+
         Path weights = model.resolve("model.safetensors");
-        Files.delete(weights);
-        Files.createSymbolicLink(weights, weights);
-        assertLoadFails(weights + ": too many levels of symbolic links (a symbolic-link loop?); point the link at a"
-                + " real file or folder", () -> SafetensorsFile.open(weights));
+        linkLoop(weights, model.resolve("other.safetensors"));
+        assertLinkLoop(weights, () -> SafetensorsFile.open(weights));
     }
 
     @Test
