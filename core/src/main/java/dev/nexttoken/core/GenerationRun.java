@@ -5,6 +5,7 @@ import dev.nexttoken.core.model.KvCache;
 import dev.nexttoken.sampling.Candidate;
 import dev.nexttoken.sampling.Inspection;
 import dev.nexttoken.sampling.LogitsContext;
+import dev.nexttoken.sampling.NonFiniteLogitsException;
 import dev.nexttoken.sampling.RandomStreams;
 import dev.nexttoken.sampling.SamplingPipeline;
 import dev.nexttoken.tokenizer.Tokenizer;
@@ -101,7 +102,6 @@ final class GenerationRun implements AutoCloseable {
         boolean first = cache == null;
         int[] chosen;
         INDArray logits = first ? prefill() : decode();                 // [samples, V], owned by the cache
-        FiniteLogits.require(logits, model.weights());
         LogitsContext context = LogitsContext.of(tokenizer.vocabSize(), step, histories(), promptLengths());
         chosen = choose(context, logits);
         if (first && samples > 1) {
@@ -168,6 +168,14 @@ final class GenerationRun implements AutoCloseable {
     }
 
     private int[] choose(LogitsContext context, INDArray logits) {
+        try {
+            return chooseOrTrace(context, logits);
+        } catch (NonFiniteLogitsException e) {
+            throw NonFiniteLogits.explain(e, model.weights());
+        }
+    }
+
+    private int[] chooseOrTrace(LogitsContext context, INDArray logits) {
         if (options.traceTopN() == 0) {
             return pipeline.choose(context, logits, random);
         }

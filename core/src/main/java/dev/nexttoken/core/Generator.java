@@ -7,6 +7,7 @@ import dev.nexttoken.core.model.KvCache;
 import dev.nexttoken.core.model.LossResult;
 import dev.nexttoken.sampling.Inspection;
 import dev.nexttoken.sampling.LogitsContext;
+import dev.nexttoken.sampling.NonFiniteLogitsException;
 import dev.nexttoken.sampling.RandomStreams;
 import dev.nexttoken.sampling.SamplingPipeline;
 import dev.nexttoken.tokenizer.SpecialTokens;
@@ -170,9 +171,13 @@ public final class Generator implements AutoCloseable {
                 options.sampling().toBuilder().endOfTextId(tokenizer.endOfTextId()).build());
         try (KvCache cache = new KvCache(model.config(), 1, context.length)) {
             INDArray logits = model.forward(new int[][] {context}, cache);              // [1, V], owned by the cache
-            FiniteLogits.require(logits, model.weights());
             LogitsContext ctx = LogitsContext.of(tokenizer.vocabSize(), 0, List.of(prompt), new int[] {prompt.length});
-            Inspection inspection = pipeline.inspect(ctx, logits, RandomStreams.create(options.seed()), topN).get(0);
+            Inspection inspection;
+            try {
+                inspection = pipeline.inspect(ctx, logits, RandomStreams.create(options.seed()), topN).get(0);
+            } catch (NonFiniteLogitsException e) {
+                throw NonFiniteLogits.explain(e, model.weights());
+            }
             return new NextTokenTable(prompt, GenerationRun.candidates(tokenizer, inspection.candidates()),
                     inspection.chosenId());
         }
