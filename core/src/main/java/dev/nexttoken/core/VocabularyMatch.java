@@ -27,8 +27,8 @@ final class VocabularyMatch {
             return;
         }
         String relation = modelVocabulary > tokens ? "larger" : "smaller";
-        throw new ModelLoadException("the model's vocabulary (vocab_size " + modelVocabulary + " in its config.json) is "
-                + relation + " than the GPT-2 tokenizer's (" + tokens + "): nexttoken needs vocab_size " + tokens
+        throw new ModelLoadException("the model's vocabulary (vocab_size " + modelVocabulary
+                + " in its config.json) is " + relation + " than the GPT-2 tokenizer's (" + tokens + "): nexttoken needs vocab_size " + tokens
                 + "; use a model made for the GPT-2 tokenizer (as Hugging Face's gpt2 models and nexttoken train's"
                 + " are), or crop or pad its wte.weight to " + tokens + " rows and set vocab_size accordingly");
     }

@@ -42,6 +42,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BadInputTest {
 
     private static final int EOT = 50256;
+    /** What the error says when ln_f.bias holds NaN or an infinity. */
+    private static final String DAMAGED_LN_F_BIAS = "the weights hold non-finite values (tensor ln_f.bias), so the"
+            + " checkpoint is damaged: load an intact copy (Gpt2Weights.LoadOptions.withCheckFinite(true) refuses such"
+            + " weights at load)";
     private static Generator gen;
 
     @TempDir
@@ -81,19 +85,13 @@ class BadInputTest {
     void nanWeightsLoadedUncheckedStopGenerationWithAMessageNamingTheModel() {
         Path model = tinyWith(dir.resolve("nan"), tensors -> tensors.get("ln_f.bias").putScalar(7, Float.NaN));
         try (Generator broken = Generator.load(model)) {
-            assertMessage(NextTokenException.class, "the model's logits hold NaN (row 0, token 0): " + DAMAGED_LN_F_BIAS,
-                    () -> broken.generate("The quick brown", greedy(3).build()));
-            assertMessage(NextTokenException.class, "the model's logits hold NaN (row 0, token 0): " + DAMAGED_LN_F_BIAS,
-                    () -> broken.next("The quick brown", GenerationOptions.defaults(), 5));
+            String nan = "the model's logits hold NaN (row 0, token 0): " + DAMAGED_LN_F_BIAS;
+            assertMessage(NextTokenException.class, nan, () -> broken.generate("The quick brown", greedy(3).build()));
+            assertMessage(NextTokenException.class, nan, () -> broken.next("The quick brown", GenerationOptions.defaults(), 5));
             assertMessage(NextTokenException.class, "the loss is NaN: the model's logits hold NaN or infinity: "
                     + DAMAGED_LN_F_BIAS, () -> broken.score("The quick brown fox"));
         }
     }
-
-    /** What the error says when ln_f.bias holds NaN or an infinity. */
-    private static final String DAMAGED_LN_F_BIAS = "the weights hold non-finite values (tensor ln_f.bias), so the"
-            + " checkpoint is damaged: load an intact copy (Gpt2Weights.LoadOptions.withCheckFinite(true) refuses such"
-            + " weights at load)";
 
     /** Issue 15, item 4: +inf in a weight used to make generate and next sample uniformly among infinite logits. */
     @Test
@@ -157,7 +155,8 @@ class BadInputTest {
         assertMessage(ModelLoadException.class, "the model's vocabulary (vocab_size 50300 in its config.json) is larger"
                 + " than the GPT-2 tokenizer's (50257): nexttoken needs vocab_size 50257; use a model made for the"
                 + " GPT-2 tokenizer (as Hugging Face's gpt2 models and nexttoken train's are), or crop or pad its"
-                + " wte.weight to 50257 rows and set vocab_size accordingly", () -> new Generator(model, Tokenizer.gpt2()));
+                + " wte.weight to 50257 rows and set vocab_size accordingly",
+                () -> new Generator(model, Tokenizer.gpt2()));
         model.close();
     }
 

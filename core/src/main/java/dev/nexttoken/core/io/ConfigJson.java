@@ -126,7 +126,8 @@ public final class ConfigJson {
     }
 
     private static JsonNode parse(Path file) {
-        FileChecks.requireRegularFile(file, "config.json file", "config.json not found");  // before the open: a FIFO would block it
+        // before the open: opening a FIFO would block
+        FileChecks.requireRegularFile(file, "config.json file", "config.json not found");
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);

@@ -136,7 +136,8 @@ public final class SafetensorsFile implements AutoCloseable {
     public static SafetensorsFile open(Path path) {
         Objects.requireNonNull(path, "path");
         OffHeapLimits.apply();
-        FileChecks.requireRegularFile(path, ".safetensors file", "file not found");   // before any open: a FIFO would block it
+        // before the open: opening a FIFO would block
+        FileChecks.requireRegularFile(path, ".safetensors file", "file not found");
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);

@@ -198,7 +198,8 @@ public final class Gpt2Weights implements AutoCloseable {
      * @param modelDir a folder holding {@code config.json} and {@code model.safetensors}
      * @param options  how to load
      * @return the weights; close them when done
-     * @throws ModelLoadException if the folder or a file is missing or invalid, a tensor is
+     * @throws ModelLoadException if the folder or a file is missing, not a folder or regular file
+     *                            (a FIFO, device, symbolic-link loop), unreadable or invalid, a tensor is
      *                            missing, unexpected, of another shape than the configuration
      *                            implies or of an unsupported dtype, or (with
      *                            {@code checkFinite}) holds NaN or infinity; the message names the

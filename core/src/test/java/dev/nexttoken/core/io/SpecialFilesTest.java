@@ -152,7 +152,8 @@ class SpecialFilesTest {
             assertLoadFails(model + ": permission denied: this process may not read the model folder (check its"
                     + " permissions, e.g. chmod a+rx)", () -> Gpt2Weights.load(model));
         } finally {
-            Files.setPosixFilePermissions(model, PosixFilePermissions.fromString("rwx------"));  // for @TempDir's cleanup
+            // readable again for @TempDir's cleanup
+            Files.setPosixFilePermissions(model, PosixFilePermissions.fromString("rwx------"));
         }
     }
 }
