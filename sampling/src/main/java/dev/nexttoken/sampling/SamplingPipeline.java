@@ -27,8 +27,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * step to step); the {@link RowLogitsProcessor}s (all built-ins) work on that copy,
  * row by row so a row stays in the CPU cache, and the sampler draws from it; before another
  * processor the rows are written back so it sees them in {@code logits}, and read again after it.
- * Before the chain the input is checked for NaN (an error names the model's logits); after each
- * processor that is not built in, it is checked again (an error names the processor); a processor
+ * Before the chain the input is checked for NaN and infinities ({@link NonFiniteLogitsException},
+ * naming the model's logits); after each processor that is not built in, it is checked for NaN
+ * (an error names the processor; a {@code -inf} a processor writes removes a token); a processor
  * that throws is named too. Before sampling, a row with no finite logit left is an error naming
  * the chain. The sampler of row {@code r} draws from {@code random.stream(r)}.
  *
@@ -169,7 +170,8 @@ public final class SamplingPipeline {
      * @param random the call's random streams; row {@code r} draws from {@code random.stream(r)}
      * @return one id per row
      * @throws SamplingException if no token can be chosen for a row (NaN, every token removed, a
-     *     processor or sampler failed); the message names the source
+     *     processor or sampler failed); the message names the source; a
+     *     {@link NonFiniteLogitsException} if the given logits hold NaN or an infinity
      * @throws IllegalArgumentException if the shapes do not match
      */
     public int[] choose(LogitsContext context, INDArray logits, RandomStreams random) {
@@ -258,7 +260,12 @@ public final class SamplingPipeline {
         }
     }
 
-    /** Reads the logits into {@code rows} (new rows when null) and checks them for NaN. */
+    /**
+     * Reads the logits into {@code rows} (new rows when null) and checks that they are finite: NaN
+     * or an infinity before any processor ran comes from the model (a {@code -inf} that a
+     * processor writes later is a removed token, and legitimate). The check replaces the NaN scan
+     * the read always had, so it costs no extra pass.
+     */
     private float[][] readChecked(LogitsContext context, INDArray logits, float[][] rows) {
         if (rows == null) {
             checkShapes(context, logits);
@@ -267,10 +274,9 @@ public final class SamplingPipeline {
             LogitsArrays.read(logits, rows);
         }
         for (int r = 0; r < rows.length; r++) {
-            int nan = Checks.indexOfNaN(rows[r]);
-            if (nan >= 0) {
-                throw new SamplingException("the logits given to the sampling pipeline contain NaN (row " + r
-                        + ", token " + nan + ") before any processor ran: the model produced them");
+            int bad = Checks.indexOfNonFinite(rows[r]);
+            if (bad >= 0) {
+                throw new NonFiniteLogitsException(r, bad, rows[r][bad]);
             }
         }
         return rows;

@@ -126,14 +126,13 @@ public final class ConfigJson {
     }
 
     private static JsonNode parse(Path file) {
-        if (Files.isDirectory(file)) {
-            throw new ModelLoadException(file + ": is a directory, expected a config.json file");
-        }
+        // before the open: opening a FIFO would block
+        FileChecks.requireRegularFile(file, "config.json file", "config.json not found");
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            throw new ModelLoadException(file + ": config.json not found", e);
+            throw new ModelLoadException(file + ": config.json not found (was it deleted after it was checked?)", e);
         } catch (IOException e) {
             throw new ModelLoadException(file + ": cannot read config.json: " + e, e);
         }

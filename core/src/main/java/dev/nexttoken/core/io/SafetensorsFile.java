@@ -129,20 +129,20 @@ public final class SafetensorsFile implements AutoCloseable {
      *
      * @param path the file
      * @return the open file; close it when its arrays are no longer needed
-     * @throws ModelLoadException if the file is missing, a directory, unreadable, or not a valid
+     * @throws ModelLoadException if the file is missing, not a regular file (a directory, FIFO,
+     *                            device, symbolic-link loop), unreadable, or not a valid
      *                            safetensors file; the message names the file and the tensor
      */
     public static SafetensorsFile open(Path path) {
         Objects.requireNonNull(path, "path");
         OffHeapLimits.apply();
-        if (Files.isDirectory(path)) {
-            throw new ModelLoadException(path + ": is a directory, expected a .safetensors file");
-        }
+        // before the open: opening a FIFO would block
+        FileChecks.requireRegularFile(path, ".safetensors file", "file not found");
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
-            throw new ModelLoadException(path + ": file not found", e);
+            throw new ModelLoadException(path + ": file not found (was it deleted after it was checked?)", e);
         } catch (AccessDeniedException e) {
             throw new ModelLoadException(path + ": permission denied", e);
         } catch (IOException e) {

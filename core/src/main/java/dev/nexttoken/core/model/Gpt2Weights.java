@@ -2,6 +2,7 @@ package dev.nexttoken.core.model;
 
 import dev.nexttoken.core.ModelLoadException;
 import dev.nexttoken.core.io.ConfigJson;
+import dev.nexttoken.core.io.FileChecks;
 import dev.nexttoken.core.io.OffHeapLimits;
 import dev.nexttoken.core.io.SafetensorsFile;
 import dev.nexttoken.core.io.TensorInfo;
@@ -200,7 +201,8 @@ public final class Gpt2Weights implements AutoCloseable {
      * @param modelDir a folder holding {@code config.json} and {@code model.safetensors}
      * @param options  how to load
      * @return the weights; close them when done
-     * @throws ModelLoadException if the folder or a file is missing or invalid, a tensor is
+     * @throws ModelLoadException if the folder or a file is missing, not a folder or regular file
+     *                            (a FIFO, device, symbolic-link loop), unreadable or invalid, a tensor is
      *                            missing, unexpected, of another shape than the configuration
      *                            implies or of an unsupported dtype, or (with
      *                            {@code checkFinite}) holds NaN or infinity; the message names the
@@ -209,22 +211,13 @@ public final class Gpt2Weights implements AutoCloseable {
     public static Gpt2Weights load(Path modelDir, LoadOptions options) {
         Objects.requireNonNull(modelDir, "modelDir");
         Objects.requireNonNull(options, "options");
-        if (!Files.exists(modelDir)) {
-            throw new ModelLoadException(modelDir + ": model folder not found");
-        }
-        if (!Files.isDirectory(modelDir)) {
-            throw new ModelLoadException(modelDir + ": not a folder; expected a model folder holding "
-                    + "config.json and model.safetensors");
-        }
+        FileChecks.requireFolder(modelDir, "model folder",
+                "not a folder; expected a model folder holding config.json and model.safetensors");
         Path configFile = modelDir.resolve("config.json");
         Path weightsFile = modelDir.resolve("model.safetensors");
-        if (!Files.exists(configFile)) {
-            throw new ModelLoadException(configFile + ": config.json not found in the model folder");
-        }
-        if (!Files.exists(weightsFile)) {
-            throw new ModelLoadException(weightsFile + ": model.safetensors not found in the model folder"
-                    + missingWeightsHint(modelDir));
-        }
+        FileChecks.requireRegularFile(configFile, "config.json file", "config.json not found in the model folder");
+        FileChecks.requireRegularFile(weightsFile, ".safetensors file",
+                "model.safetensors not found in the model folder" + missingWeightsHint(modelDir));
         long start = System.nanoTime();
         Gpt2Config config = ConfigJson.read(configFile);
         SafetensorsFile file = SafetensorsFile.open(weightsFile);
