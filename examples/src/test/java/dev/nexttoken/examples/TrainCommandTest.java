@@ -144,7 +144,7 @@ class TrainCommandTest {
         assertOneLineUsageError(train(tinyRun(data, out, "--min-learning-rate", "1")),
                 "nexttoken train: --min-learning-rate must be in [0, --learning-rate 0.003], got 1.0");
         assertOneLineUsageError(train(tinyRun(data, out, "--resume", data.toString())),
-                "nexttoken train: --resume " + data + ": not a checkpoint of nexttoken train (no training/state.json)");
+                "nexttoken train: --resume " + data + ": not a training checkpoint (no training/latest)");
         CliRun noOut = train(List.of("train", "--data", data.toString()));
         assertEquals(ExitCodes.USAGE, noOut.exitCode());
         assertTrue(noOut.err().startsWith("nexttoken train: Missing required option: '--out=DIR'"), noOut.err());

@@ -133,7 +133,7 @@ class TrainerTest {
             assertTrue(difference > 0, "F16 rounds something");
         }
         assertTrue(Files.isRegularFile(f32.resolve("config.json")));
-        assertTrue(Files.isRegularFile(f16.resolve("training/optimizer.safetensors")));
+        assertTrue(Files.isRegularFile(f16.resolve("training/step-3/optimizer.safetensors")));
     }
 
     /** Two steps, checkpoint, resume, two steps: the same weights as four steps straight (F16 file: exact master copy). */
