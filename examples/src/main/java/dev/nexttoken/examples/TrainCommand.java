@@ -151,9 +151,8 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         Dtype weightType = parseDtype();
         PrintWriter err = spec.commandLine().getErr();
-        checkShapeOptions();
+        Gpt2Config config = resume != null ? resumedConfig() : newConfig();
         Nd4jStartup.start();
-        Gpt2Config config = resume != null ? Checkpoint.config(resume) : newConfig();   // checked by checkShapeOptions
         TrainOptions options = options(blockSize != null ? blockSize : config.nPositions());
         if (options.blockSize() > config.nPositions()) {
             throw new BadArgumentException("--block-size " + options.blockSize() + " is larger than the checkpoint's"
@@ -259,20 +258,21 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** With {@code --resume}, the shape options must agree with the checkpoint (or be left out). */
-    private void checkShapeOptions() {
-        if (resume == null) {
-            return;
-        }
+    /**
+     * The shape of the {@code --resume} checkpoint, once checked complete and consistent (so that a
+     * bad one is refused before any work); the shape options must agree with it or be left out.
+     */
+    private Gpt2Config resumedConfig() {
         Gpt2Config saved;
         try {
-            saved = Checkpoint.config(resume);
+            saved = Checkpoint.verifiedConfig(resume);
         } catch (ModelLoadException e) {
             throw new BadArgumentException("--resume " + e.getMessage(), e);
         }
         requireSame("--n-layer", nLayer, saved.nLayer());
         requireSame("--n-head", nHead, saved.nHead());
         requireSame("--n-embd", nEmbd, saved.nEmbd());
+        return saved;
     }
 
     private static void requireSame(String option, Integer given, int saved) {

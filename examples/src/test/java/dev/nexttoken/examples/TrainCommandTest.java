@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -113,6 +114,22 @@ class TrainCommandTest {
         assertEquals(0, resumed.exitCode(), resumed.err());
         assertTrue(resumed.err().contains("resuming " + out + " at step 2 of 4"), resumed.err());
         assertTrue(resumed.out().startsWith("step 4: "), resumed.out());
+    }
+
+    @Test
+    void resumeRefusesADamagedCheckpointWithOneLineBeforeAnyWork() throws IOException {
+        Path data = text("corpus.txt", 300);
+        Path out = tmp.resolve("model");
+        assertEquals(0, train(tinyRun(data, out, "--max-steps", "2")).exitCode());
+        Path optimizer = out.resolve("training/step-2/optimizer.safetensors");
+        long size = Files.size(optimizer);
+        Files.write(optimizer, Arrays.copyOf(Files.readAllBytes(optimizer), 1000));      // cut short
+
+        CliRun run = train(List.of("train", "--data", data.toString(), "--out", out.toString(),
+                "--resume", out.toString(), "--max-steps", "4"));
+
+        assertOneLineUsageError(run, "nexttoken train: --resume " + optimizer + ": 1000 bytes, but manifest.json says "
+                + size + ": the file was cut short or replaced");
     }
 
     @Test

@@ -1,8 +1,6 @@
 package dev.nexttoken.examples;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -14,12 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,25 +61,23 @@ class TrainKillTest {
         }
     }
 
-    private static final List<Moment> MOMENTS = List.of(
-            Moment.halt(2, "config.json", -1),
-            Moment.halt(2, "manifest.json", -1),
-            Moment.halt(2, "renamed", -1),
-            Moment.halt(2, "switched", 2),
-            Moment.halt(4, "config.json", 2),
-            Moment.halt(4, "model.safetensors", 2),
-            Moment.halt(4, "optimizer.safetensors", 2),
-            Moment.halt(4, "state.json", 2),
-            Moment.halt(4, "manifest.json", 2),
-            Moment.halt(4, "renamed", 2),
-            Moment.halt(4, "switched", 4),
-            Moment.halt(4, "published", 4),
-            Moment.halt(4, "cleaned", 4),
-            Moment.halt(6, "state.json", 4),
-            Moment.halt(6, "switched", 6),
-            Moment.after("step 1/" + MAX_STEPS + ":", 0),
-            Moment.after("step 3/" + MAX_STEPS + ":", 20),
-            Moment.after("step 5/" + MAX_STEPS + ":", 60));
+    /** The stages of a checkpoint write, in order (see {@code CheckpointHalt}); "switched" is the commit. */
+    private static final List<String> STAGES = List.of("config.json", "model.safetensors", "optimizer.safetensors",
+            "state.json", "manifest.json", "renamed", "switched", "published", "cleaned");
+
+    private static final List<Moment> MOMENTS = Stream.of(
+            halts(2, -1, "config.json", "manifest.json", "renamed", "switched"),
+            halts(4, 2, STAGES.toArray(String[]::new)),
+            halts(6, 4, "state.json", "switched"),
+            Stream.of(Moment.after("step 1/" + MAX_STEPS + ":", 0), Moment.after("step 3/" + MAX_STEPS + ":", 20),
+                    Moment.after("step 5/" + MAX_STEPS + ":", 60)))
+            .flatMap(s -> s).toList();
+
+    /** Halts in the write of {@code step}'s checkpoint: before the switch, the resume goes on from {@code previous}. */
+    private static Stream<Moment> halts(long step, long previous, String... stages) {
+        return Stream.of(stages).map(stage -> Moment.halt(step, stage,
+                STAGES.indexOf(stage) < STAGES.indexOf("switched") ? previous : step));
+    }
 
     @TempDir
     Path tmp;
@@ -99,31 +97,44 @@ class TrainKillTest {
         byte[] expected = Files.readAllBytes(reference.resolve("model.safetensors"));
 
         List<String> report = new ArrayList<>();
+        boolean allHeld = true;
         for (int i = 0; i < MOMENTS.size(); i++) {
             Moment moment = MOMENTS.get(i);
             Path out = tmp.resolve("killed-" + i);
             killAt(data, out, moment);
-            boolean complete = Files.exists(out.resolve("training/latest"));
-            CliRun resumed = train(args(data, out, out));
-            if (resumed.exitCode() == ExitCodes.OK) {
-                Matcher m = RESUMING.matcher(resumed.err());
-                assertTrue(m.find(), resumed.err());
-                long from = Long.parseLong(m.group(1));
-                if (moment.resumeStep() != null) {
-                    assertEquals(moment.resumeStep(), from, moment + ": resumed from another step");
-                }
-                assertArrayEquals(expected, Files.readAllBytes(out.resolve("model.safetensors")),
-                        moment + ": the weights differ from the uninterrupted run's");
-                report.add(moment + ": resumed from step " + from + ", final weights identical");
-            } else {
-                assertEquals(ExitCodes.USAGE, resumed.exitCode(), moment + ": " + resumed.err());
-                assertEquals(1, resumed.errLines().size(), moment + ": " + resumed.err());
-                assertFalse(complete, moment + ": refused although a checkpoint was committed: " + resumed.err());
-                assertTrue(moment.resumeStep() == null || moment.resumeStep() == -1, moment + ": " + resumed.err());
-                report.add(moment + ": no complete checkpoint, resume refused: " + resumed.err().strip());
-            }
+            boolean committed = Files.exists(out.resolve("training/latest"));
+            String problem = problem(moment, committed, train(args(data, out, out)), out, expected);
+            allHeld &= problem.startsWith("ok");
+            report.add(moment + ": " + problem);
         }
         report.forEach(line -> System.out.println("TrainKillTest: " + line));
+        assertTrue(allHeld, String.join("\n", report));
+    }
+
+    /** What went wrong with a resume after a kill, or "ok: ..." with what happened. */
+    private static String problem(Moment moment, boolean committed, CliRun resumed, Path out, byte[] expected)
+            throws IOException {
+        if (resumed.exitCode() != ExitCodes.OK) {
+            if (resumed.exitCode() != ExitCodes.USAGE || resumed.errLines().size() != 1) {
+                return "FAILED: resume ended with exit code " + resumed.exitCode() + " and " + resumed.err();
+            }
+            if (committed || (moment.resumeStep() != null && moment.resumeStep() != -1)) {
+                return "FAILED: refused although a checkpoint was complete: " + resumed.err().strip();
+            }
+            return "ok: no complete checkpoint, resume refused: " + resumed.err().strip();
+        }
+        Matcher m = RESUMING.matcher(resumed.err());
+        if (!m.find()) {
+            return "FAILED: no 'resuming' line in " + resumed.err();
+        }
+        long from = Long.parseLong(m.group(1));
+        if (!Arrays.equals(expected, Files.readAllBytes(out.resolve("model.safetensors")))) {
+            return "FAILED: resumed from step " + from + ", but the final weights differ from the uninterrupted run's";
+        }
+        if (moment.resumeStep() != null && moment.resumeStep() != from) {
+            return "FAILED: resumed from step " + from + ", expected " + moment.resumeStep();
+        }
+        return "ok: resumed from step " + from + ", final weights identical";
     }
 
     private static List<String> args(Path data, Path out, Path resume) {

@@ -133,15 +133,34 @@ public record Checkpoint(TrainableGpt2 model, Map<String, INDArray> optimizerSta
     }
 
     /**
-     * The model shape of a folder's current checkpoint, read without loading the weights.
+     * Checks a model folder's current checkpoint as {@link #load} does, without loading the
+     * weights, and returns its model shape: for a command line to refuse a bad checkpoint before
+     * it starts work.
      *
      * @param dir the model folder
      * @return its current checkpoint's configuration
-     * @throws ModelLoadException if there is no checkpoint or its {@code config.json} is invalid
+     * @throws ModelLoadException naming the folder or file, if the checkpoint is missing, incomplete,
+     *                            inconsistent or invalid
      */
-    public static Gpt2Config config(Path dir) {
+    public static Gpt2Config verifiedConfig(Path dir) {
         Objects.requireNonNull(dir, "dir");
-        return ConfigJson.read(new CheckpointFolders(dir).current().resolve(CONFIG_FILE));
+        Path folder = verified(dir);
+        readState(folder.resolve(STATE_FILE));
+        return ConfigJson.read(folder.resolve(CONFIG_FILE));
+    }
+
+    /** The current checkpoint folder, once its files are those of its manifest and state.json of its step. */
+    private static Path verified(Path dir) {
+        Path folder = new CheckpointFolders(dir).current();
+        CheckpointManifest manifest = CheckpointManifest.read(folder);
+        manifest.verify(folder, FILES);
+        Path stateFile = folder.resolve(STATE_FILE);
+        long step = readState(stateFile).step();
+        if (step != manifest.step()) {
+            throw new ModelLoadException(stateFile + ": step " + step + ", but " + CheckpointManifest.FILE
+                    + " says step " + manifest.step() + ": the checkpoint mixes two steps");
+        }
+        return folder;
     }
 
     /**
@@ -156,15 +175,8 @@ public record Checkpoint(TrainableGpt2 model, Map<String, INDArray> optimizerSta
      */
     public static Checkpoint load(Path dir) {
         Objects.requireNonNull(dir, "dir");
-        Path folder = new CheckpointFolders(dir).current();
-        CheckpointManifest manifest = CheckpointManifest.read(folder);
-        manifest.verify(folder, FILES);
-        Path stateFile = folder.resolve(STATE_FILE);
-        TrainingState state = readState(stateFile);
-        if (state.step() != manifest.step()) {
-            throw new ModelLoadException(stateFile + ": step " + state.step() + ", but " + CheckpointManifest.FILE
-                    + " says step " + manifest.step() + ": the checkpoint mixes two steps");
-        }
+        Path folder = verified(dir);
+        TrainingState state = readState(folder.resolve(STATE_FILE));
         TrainableGpt2 model;
         try (Gpt2Weights weights = Gpt2Weights.load(folder, Gpt2Weights.LoadOptions.defaults().withWritable(true))) {
             model = TrainableGpt2.of(weights);

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
@@ -66,17 +65,18 @@ final class CheckpointFolders {
      */
     Path current() {
         Path pointer = training.resolve(LATEST);
-        String name;
-        try {
-            name = Files.readString(pointer, StandardCharsets.UTF_8).strip();
-        } catch (NoSuchFileException e) {
+        if (!Files.isRegularFile(pointer)) {
             if (Files.isRegularFile(training.resolve("state.json"))) {
                 throw new ModelLoadException(dir + ": a checkpoint of an earlier nexttoken (" + Checkpoint.TRAINING_DIR
                         + "/state.json without " + Checkpoint.TRAINING_DIR + "/" + LATEST + "); it has no manifest to"
-                        + " prove it complete, so it cannot be resumed: start a new run", e);
+                        + " prove it complete, so it cannot be resumed: start a new run");
             }
             throw new ModelLoadException(dir + ": not a training checkpoint (no " + Checkpoint.TRAINING_DIR + "/"
-                    + LATEST + ")", e);
+                    + LATEST + ")");
+        }
+        String name;
+        try {
+            name = Files.readString(pointer, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
             throw new ModelLoadException(pointer + ": cannot read the checkpoint pointer: " + e.getMessage(), e);
         }
