@@ -93,7 +93,8 @@ public final class ConfigJson {
      * be loaded by nexttoken and by Hugging Face {@code transformers} alike.
      *
      * @param config the configuration
-     * @param file   where to write; an existing file is replaced
+     * @param file   where to write; an existing file is replaced atomically (a crash leaves the
+     *               old file or the new one, see {@link AtomicFiles})
      * @throws NextTokenException if the file cannot be written
      */
     public static void write(Gpt2Config config, Path file) {
@@ -119,7 +120,7 @@ public final class ConfigJson {
             root.put("eos_token_id", 50256);
         }
         try {
-            Files.writeString(file, MAPPER.writeValueAsString(root) + "\n");
+            AtomicFiles.writeString(file, MAPPER.writeValueAsString(root) + "\n");
         } catch (IOException e) {
             throw new NextTokenException(file + ": cannot write config.json: " + e, e);
         }
