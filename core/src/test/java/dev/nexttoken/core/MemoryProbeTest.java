@@ -179,28 +179,32 @@ class MemoryProbeTest {
     }
 
     /**
-     * RSS minus the resident pages of the Java heap: the heap's address range from the JVM's
-     * {@code GC.heap_info} command, the resident pages of the mappings inside it from
-     * {@code /proc/self/smaps}. A heap page touched for the first time raises RSS with no change
-     * in the committed heap, so subtracting only the committed growth would count it as native.
+     * RSS minus the resident pages of the Java heap, both summed from one read of
+     * {@code /proc/self/smaps} (the heap's mappings are those inside the address range of the JVM's
+     * {@code GC.heap_info}), so that a collection or a heap shrinking meanwhile cannot skew one
+     * against the other. A heap page touched for the first time raises RSS with no change in the
+     * committed heap, so subtracting only the committed growth would count it as native memory.
      */
     private static long outsideHeap() {
         long[] heap = heapRange();
         long resident = 0;
+        long inHeap = 0;
         long mappingStart = -1;
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
                 Matcher mapping = MAPPING.matcher(line);
                 if (mapping.lookingAt()) {
                     mappingStart = Long.parseUnsignedLong(mapping.group(1), 16);
-                } else if (line.startsWith("Rss:") && mappingStart >= heap[0] && mappingStart < heap[1]) {
-                    resident += Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                } else if (line.startsWith("Rss:")) {
+                    long bytes = Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                    resident += bytes;
+                    inHeap += mappingStart >= heap[0] && mappingStart < heap[1] ? bytes : 0;
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return rss() - resident;
+        return resident - inHeap;
     }
 
     private static final Pattern MAPPING = Pattern.compile("([0-9a-f]+)-([0-9a-f]+) ");
