@@ -15,6 +15,7 @@ import javax.management.JMException;
 import javax.management.ObjectName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,6 +100,7 @@ class MemoryProbeTest {
         long[] outside = new long[RUNS / 100 + 1];
         rss[0] = startRss;
         outside[0] = start;
+        String collectionsBefore = collections();
         long begin = System.nanoTime();
         for (int i = 0; i < RUNS; i++) {
             call.accept(1000 + i);
@@ -108,15 +110,25 @@ class MemoryProbeTest {
             }
         }
         double seconds = (System.nanoTime() - begin) / 1e9;
+        String collectionsDuring = collections() + " (at the start: " + collectionsBefore + ")";
         long noGc = outside[outside.length - 1] - start;
         long endRss = settledRss();
         long afterGc = outsideHeap() - start;
         report.add(String.format("  %d %s in %.1f s: outside the Java heap %+.1f MB at the last sample (no GC), %+.1f MB"
                         + " after GC; RSS %d -> %d MB (no GC) -> %d MB (after GC); every 100 (no GC): outside the heap %s MB,"
-                        + " RSS %s MB; javacpp physical bytes %d MB", RUNS, name, seconds, noGc / 1048576.0,
-                afterGc / 1048576.0, startRss >> 20, rss[rss.length - 1] >> 20, endRss >> 20, megabytes(outside),
-                megabytes(rss), Pointer.physicalBytes() >> 20));
+                        + " RSS %s MB; javacpp physical bytes %d MB; the JVM's collections: %s", RUNS, name, seconds,
+                noGc / 1048576.0, afterGc / 1048576.0, startRss >> 20, rss[rss.length - 1] >> 20, endRss >> 20,
+                megabytes(outside), megabytes(rss), Pointer.physicalBytes() >> 20, collectionsDuring));
         return new Growth(noGc, afterGc);
+    }
+
+    /** How many collections each of the JVM's collectors has run so far (for G1: young and mixed, and full). */
+    private static String collections() {
+        StringBuilder out = new StringBuilder();
+        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+            out.append(out.length() == 0 ? "" : ", ").append(collector.getName()).append(' ').append(collector.getCollectionCount());
+        }
+        return out.toString();
     }
 
     private static String megabytes(long[] samples) {
