@@ -1,5 +1,6 @@
 package dev.nexttoken.core.model;
 
+import org.bytedeco.javacpp.PointerScope;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
@@ -13,12 +14,14 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * The forward pass as plain Nd4j operations: readable, and it runs on every backend (CPU and
  * CUDA). Activations are {@code [B*T, C]}: the rows of sequence {@code b} are {@code b*T … b*T+T-1}.
  *
- * <p>Every intermediate array is closed as soon as it is used: Nd4j memory lives off the Java heap,
- * where the garbage collector, run by heap pressure alone, would leave the activations of every
- * step (megabytes per layer in a long prefill) until its next collection. Nd4j's own per-operation
- * bookkeeping (views, shape descriptors, about 1–3 KB per operation) is still freed only by the
- * collector, so on this path resident memory rises and falls with the Java heap's collections:
- * a small {@code -Xmx} keeps it bounded.
+ * <p>Memory: every intermediate array is closed as soon as it is used: Nd4j memory lives off the
+ * Java heap, where the garbage collector, run by heap pressure alone, would leave the activations
+ * of every step (megabytes per layer in a long prefill) until its next collection. Each step runs
+ * in an {@link Nd4jStepScope}, which frees at its end the small native arrays Nd4j makes for
+ * every operation and view (shapes, strides, arguments); left to the collector they waited for a
+ * full collection. What remains of Nd4j's per-operation bookkeeping (a descriptor per array and
+ * view, a context per operation) is freed by Nd4j's deallocator threads after ordinary young
+ * collections, so the memory outside the Java heap stays flat without a full collection.
  */
 final class Nd4jForwardPass implements ForwardPass {
 
@@ -32,22 +35,26 @@ final class Nd4jForwardPass implements ForwardPass {
 
     @Override
     public INDArray lastLogits(int[][] ids, KvCache cache) {
-        INDArray x = hiddenStates(ids, cache);                          // [B*T, C]
-        INDArray last = lastPositions(x, ids.length, ids[0].length);    // [B, C]
-        INDArray logits = lmHead(last);                                  // [B, V]
-        if (last != x) {
-            last.close();
+        try (PointerScope step = Nd4jStepScope.open()) {
+            INDArray x = hiddenStates(ids, cache);                      // [B*T, C]
+            INDArray last = lastPositions(x, ids.length, ids[0].length); // [B, C]
+            INDArray logits = lmHead(last);                              // [B, V]
+            if (last != x) {
+                last.close();
+            }
+            x.close();
+            return cache.keepLogits(logits);
         }
-        x.close();
-        return cache.keepLogits(logits);
     }
 
     @Override
     public INDArray allLogits(int[][] ids, KvCache cache) {
-        INDArray x = hiddenStates(ids, cache);                          // [B*T, C]
-        INDArray logits = lmHead(x);                                     // [B*T, V]
-        x.close();
-        return logits;
+        try (PointerScope step = Nd4jStepScope.open()) {
+            INDArray x = hiddenStates(ids, cache);                      // [B*T, C]
+            INDArray logits = lmHead(x);                                 // [B*T, V]
+            x.close();
+            return logits;
+        }
     }
 
     /** The final-LayerNorm output of every new position: {@code [B*T, C]}. */
