@@ -1,5 +1,6 @@
 package dev.nexttoken.core;
 
+import dev.nexttoken.core.io.FileTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,6 @@ import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
@@ -112,7 +112,7 @@ public final class DefaultModel {
             for (String file : FILES) {
                 copy(file, scratch.resolve(file), recorded);
             }
-            deleteTree(target);                                           // an incomplete earlier copy
+            FileTrees.delete(target);                                           // an incomplete earlier copy
             try {
                 Files.move(scratch, target, StandardCopyOption.ATOMIC_MOVE);
                 LOG.info("extracted the default model to {}", target);
@@ -120,7 +120,7 @@ public final class DefaultModel {
                 LOG.debug("another process extracted the default model first: using {}", target);
             }
         } finally {
-            deleteTree(scratch);
+            FileTrees.delete(scratch);
         }
         removeOlderModels(cache, target);
     }
@@ -145,23 +145,12 @@ public final class DefaultModel {
                 boolean stale = name.startsWith(FOLDER_PREFIX) || (name.startsWith(".extracting-")
                         && Files.getLastModifiedTime(entry).toMillis() < System.currentTimeMillis() - 3_600_000);
                 if (stale && !entry.equals(current)) {
-                    deleteTree(entry);
+                    FileTrees.delete(entry);
                     LOG.info("removed {}, an earlier default model", entry);
                 }
             }
         } catch (IOException | UncheckedIOException e) {
             LOG.debug("could not clean {}: {}", cache, e.toString());       // a leftover costs disk only
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
         }
     }
 

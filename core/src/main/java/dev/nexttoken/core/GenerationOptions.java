@@ -200,7 +200,11 @@ public final class GenerationOptions {
             return this;
         }
 
-        /** Temperature, {@code >= 0}; 0 = greedy. */
+        /**
+         * Temperature, {@code >= 0} and finite; 0 = greedy, and so is every temperature below
+         * 1e-6 ({@link dev.nexttoken.sampling.SamplingOptions#GREEDY_BELOW}): the same tokens as
+         * greedy, because dividing float32 logits by less overflows or loses all resolution.
+         */
         public Builder temperature(double temperature) {
             sampling.temperature(temperature);
             return this;

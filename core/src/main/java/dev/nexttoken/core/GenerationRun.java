@@ -5,6 +5,7 @@ import dev.nexttoken.core.model.KvCache;
 import dev.nexttoken.sampling.Candidate;
 import dev.nexttoken.sampling.Inspection;
 import dev.nexttoken.sampling.LogitsContext;
+import dev.nexttoken.sampling.NonFiniteLogitsException;
 import dev.nexttoken.sampling.RandomStreams;
 import dev.nexttoken.sampling.SamplingPipeline;
 import dev.nexttoken.tokenizer.Tokenizer;
@@ -167,6 +168,14 @@ final class GenerationRun implements AutoCloseable {
     }
 
     private int[] choose(LogitsContext context, INDArray logits) {
+        try {
+            return chooseOrTrace(context, logits);
+        } catch (NonFiniteLogitsException e) {
+            throw NonFiniteLogits.explain(e, model.weights());
+        }
+    }
+
+    private int[] chooseOrTrace(LogitsContext context, INDArray logits) {
         if (options.traceTopN() == 0) {
             return pipeline.choose(context, logits, random);
         }

@@ -7,6 +7,7 @@ import dev.nexttoken.core.model.KvCache;
 import dev.nexttoken.core.model.LossResult;
 import dev.nexttoken.sampling.Inspection;
 import dev.nexttoken.sampling.LogitsContext;
+import dev.nexttoken.sampling.NonFiniteLogitsException;
 import dev.nexttoken.sampling.RandomStreams;
 import dev.nexttoken.sampling.SamplingPipeline;
 import dev.nexttoken.tokenizer.SpecialTokens;
@@ -41,14 +42,16 @@ public final class Generator implements AutoCloseable {
     private final Tokenizer tokenizer;
     private volatile boolean closed;
 
-    /** Wraps a loaded model; the generator owns it and closes it with itself. */
+    /**
+     * Wraps a loaded model; the generator owns it and closes it with itself.
+     *
+     * @throws ModelLoadException if the model's {@code vocab_size} differs from the tokenizer's
+     *                            (the model is then not closed: the caller still owns it)
+     */
     public Generator(Gpt2Model model, Tokenizer tokenizer) {
         this.model = Objects.requireNonNull(model, "model");
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
-        if (model.config().vocabSize() > tokenizer.vocabSize()) {
-            throw new ModelLoadException("the model's vocabulary (" + model.config().vocabSize()
-                    + " tokens) is larger than the GPT-2 tokenizer's (" + tokenizer.vocabSize() + ")");
-        }
+        VocabularyMatch.require(model.config().vocabSize(), tokenizer);
     }
 
     /** Loads a Hugging Face GPT-2 folder ({@code config.json} + {@code model.safetensors}). */
@@ -66,7 +69,13 @@ public final class Generator implements AutoCloseable {
      * into memory instead of mapped ({@link Gpt2Weights.LoadOptions#withWritable}).
      */
     public static Generator load(Path modelDir, Gpt2Weights.LoadOptions options) {
-        return new Generator(new Gpt2Model(Gpt2Weights.load(modelDir, options)), Tokenizer.gpt2());
+        Gpt2Model model = new Gpt2Model(Gpt2Weights.load(modelDir, options));
+        try {
+            return new Generator(model, Tokenizer.gpt2());
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     /**
@@ -163,7 +172,12 @@ public final class Generator implements AutoCloseable {
         try (KvCache cache = new KvCache(model.config(), 1, context.length)) {
             INDArray logits = model.forward(new int[][] {context}, cache);              // [1, V], owned by the cache
             LogitsContext ctx = LogitsContext.of(tokenizer.vocabSize(), 0, List.of(prompt), new int[] {prompt.length});
-            Inspection inspection = pipeline.inspect(ctx, logits, RandomStreams.create(options.seed()), topN).get(0);
+            Inspection inspection;
+            try {
+                inspection = pipeline.inspect(ctx, logits, RandomStreams.create(options.seed()), topN).get(0);
+            } catch (NonFiniteLogitsException e) {
+                throw NonFiniteLogits.explain(e, model.weights());
+            }
             return new NextTokenTable(prompt, GenerationRun.candidates(tokenizer, inspection.candidates()),
                     inspection.chosenId());
         }
@@ -196,9 +210,8 @@ public final class Generator implements AutoCloseable {
         }
         double mean = Arrays.stream(losses).average().orElseThrow();
         if (!Double.isFinite(mean)) {
-            throw new NextTokenException("the loss is " + mean + ": the model's logits hold NaN or infinity, so its"
-                    + " weights are damaged (load them with Gpt2Weights.LoadOptions.withCheckFinite(true) to find the"
-                    + " tensor)");
+            throw new NextTokenException("the loss is " + mean + ": the model's logits hold NaN or infinity: "
+                    + WeightsScan.explain(model.weights()));
         }
         return new ScoreResult(tokens, mean, losses);
     }

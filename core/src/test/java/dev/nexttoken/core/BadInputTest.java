@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,6 +42,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BadInputTest {
 
     private static final int EOT = 50256;
+    /** What the error says when ln_f.bias holds NaN or an infinity. */
+    private static final String DAMAGED_LN_F_BIAS = "the weights hold non-finite values (tensor ln_f.bias), so the"
+            + " checkpoint is damaged: load an intact copy (Gpt2Weights.LoadOptions.withCheckFinite(true) refuses such"
+            + " weights at load)";
     private static Generator gen;
 
     @TempDir
@@ -80,15 +85,66 @@ class BadInputTest {
     void nanWeightsLoadedUncheckedStopGenerationWithAMessageNamingTheModel() {
         Path model = tinyWith(dir.resolve("nan"), tensors -> tensors.get("ln_f.bias").putScalar(7, Float.NaN));
         try (Generator broken = Generator.load(model)) {
-            assertMessage(SamplingException.class, "the logits given to the sampling pipeline contain NaN (row 0, token 0)"
-                    + " before any processor ran: the model produced them",
+            String nan = "the model's logits hold NaN (row 0, token 0): " + DAMAGED_LN_F_BIAS;
+            assertMessage(NextTokenException.class, nan, () -> broken.generate("The quick brown", greedy(3).build()));
+            assertMessage(NextTokenException.class, nan, () -> broken.next("The quick brown", GenerationOptions.defaults(), 5));
+            assertMessage(NextTokenException.class, "the loss is NaN: the model's logits hold NaN or infinity: "
+                    + DAMAGED_LN_F_BIAS, () -> broken.score("The quick brown fox"));
+        }
+    }
+
+    /** Issue 15, item 4: +inf in a weight used to make generate and next sample uniformly among infinite logits. */
+    @Test
+    void infinityInAWeightStopsGenerateNextAndScoreNamingTheTensor() {
+        for (float bad : new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            Path model = tinyWith(dir.resolve("inf" + bad), tensors -> tensors.get("ln_f.bias").putScalar(7, bad));
+            try (Generator broken = Generator.load(model)) {
+                String generate = assertThrows(NextTokenException.class,
+                        () -> broken.generate("The quick brown", GenerationOptions.defaults().toBuilder()
+                                .maxNewTokens(3).build())).getMessage();
+                String next = assertThrows(NextTokenException.class,
+                        () -> broken.next("The quick brown", GenerationOptions.defaults(), 5)).getMessage();
+                for (String message : new String[] {generate, next}) {
+                    assertTrue(message.matches("the model's logits hold [+-]Infinity \\(row 0, token \\d+\\): .*"),
+                            message);
+                    assertTrue(message.endsWith(DAMAGED_LN_F_BIAS), message);
+                }
+                assertMessage(NextTokenException.class, "the loss is NaN: the model's logits hold NaN or infinity: "
+                        + DAMAGED_LN_F_BIAS, () -> broken.score("The quick brown fox"));
+            }
+        }
+    }
+
+    /** Issue 15, item 4: finite weights whose logits overflow float32 are an error too, explained as such. */
+    @Test
+    void logitsThatOverflowFromFiniteWeightsAreAnErrorSayingSo() {
+        Path model = tinyWith(dir.resolve("overflow"), tensors -> {
+            tensors.get("ln_f.bias").assign(1e30f);
+            tensors.get("wte.weight").getRow(100).assign(1e30f);       // logit 100 = 64 * 1e60: +inf in float32
+        });
+        try (Generator broken = Generator.load(model)) {
+            assertMessage(NextTokenException.class, "the model's logits hold +Infinity (row 0, token 100): the weights"
+                    + " are all finite, so the computation overflowed float32: the weights have extreme magnitudes"
+                    + " (was the model trained until it diverged?)",
                     () -> broken.generate("The quick brown", greedy(3).build()));
-            assertMessage(SamplingException.class, "the logits given to the sampling pipeline contain NaN (row 0, token 0)"
-                    + " before any processor ran: the model produced them",
-                    () -> broken.next("The quick brown", GenerationOptions.defaults(), 5));
-            assertMessage(NextTokenException.class, "the loss is NaN: the model's logits hold NaN or infinity, so its"
-                    + " weights are damaged (load them with Gpt2Weights.LoadOptions.withCheckFinite(true) to find the"
-                    + " tensor)", () -> broken.score("The quick brown fox"));
+        }
+    }
+
+    /**
+     * Issue 15, item 4: a temperature whose division overflows float32 or rounds to 0 is greedy
+     * (every temperature below 1e-6 is), so its tokens and its next-token table are greedy's.
+     */
+    @Test
+    void vanishingTemperaturesAreGreedy() {
+        int[] greedyTokens = gen.generate("The quick brown", greedy(8).build()).samples().get(0).tokens();
+        NextTokenTable greedyTable = gen.next("The quick brown", GenerationOptions.greedy(), 3);
+        for (double t : new double[] {1e-38, 1e-39, 1e-45, Double.MIN_VALUE}) {
+            GenerationOptions options = GenerationOptions.defaults().toBuilder().temperature(t).maxNewTokens(8).build();
+            assertArrayEquals(greedyTokens, gen.generate("The quick brown", options).samples().get(0).tokens(),
+                    "temperature " + t);
+            NextTokenTable table = gen.next("The quick brown", options, 3);
+            assertEquals(greedyTable.chosenId(), table.chosenId(), "temperature " + t);
+            assertEquals(greedyTable.candidates(), table.candidates(), "temperature " + t);
         }
     }
 
@@ -96,9 +152,25 @@ class BadInputTest {
     void aVocabularyLargerThanTheTokenizersIsRefused() {
         Gpt2Config config = new Gpt2Config(1, 1, 8, 8, 50300, 1e-5);
         Gpt2Model model = new Gpt2Model(Gpt2Weights.random(config, 1));
-        assertMessage(ModelLoadException.class, "the model's vocabulary (50300 tokens) is larger than the GPT-2"
-                + " tokenizer's (50257)", () -> new Generator(model, Tokenizer.gpt2()));
+        assertMessage(ModelLoadException.class, "the model's vocabulary (vocab_size 50300 in its config.json) is larger"
+                + " than the GPT-2 tokenizer's (50257): nexttoken needs vocab_size 50257; use a model made for the"
+                + " GPT-2 tokenizer (as Hugging Face's gpt2 models and nexttoken train's are), or crop or pad its"
+                + " wte.weight to 50257 rows and set vocab_size accordingly",
+                () -> new Generator(model, Tokenizer.gpt2()));
         model.close();
+    }
+
+    /** Issue 15, item 6: a smaller vocabulary used to load and then fail at every step, deep in sampling. */
+    @Test
+    void aVocabularySmallerThanTheTokenizersIsRefusedAtLoad() throws IOException {
+        Path model = tinyWith(dir.resolve("vocab1000"), tensors -> tensors.put("wte.weight",
+                tensors.get("wte.weight").get(NDArrayIndex.interval(0, 1000), NDArrayIndex.all()).dup()));
+        Path config = model.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"vocab_size\": 50257", "\"vocab_size\": 1000"));
+        assertMessage(ModelLoadException.class, "the model's vocabulary (vocab_size 1000 in its config.json) is smaller"
+                + " than the GPT-2 tokenizer's (50257): nexttoken needs vocab_size 50257; use a model made for the"
+                + " GPT-2 tokenizer (as Hugging Face's gpt2 models and nexttoken train's are), or crop or pad its"
+                + " wte.weight to 50257 rows and set vocab_size accordingly", () -> Generator.load(model));
     }
 
     @Test

@@ -1,7 +1,11 @@
 package dev.nexttoken.core;
 
 import dev.nexttoken.core.model.Fixtures;
+import dev.nexttoken.core.model.Gpt2Config;
+import dev.nexttoken.core.model.Gpt2Model;
+import dev.nexttoken.core.model.Gpt2Weights;
 import dev.nexttoken.core.model.KvCache;
+import dev.nexttoken.tokenizer.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -131,6 +135,49 @@ class ConcurrencyTest {
             }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Two generators of a model wide enough for the parallel kernels (products, attention and the
+     * head split over the cores), four threads: the calls share the helper threads and each gets
+     * exactly what it gets alone.
+     */
+    @Test
+    void twoGeneratorsOnFourThreadsShareTheCoresAndGetWhatTheyGetAlone() throws Exception {
+        Gpt2Config wide = new Gpt2Config(2, 4, 256, 128, 50257, 1e-5);
+        try (Generator first = new Generator(new Gpt2Model(Gpt2Weights.random(wide, 11)), Tokenizer.gpt2());
+             Generator second = new Generator(new Gpt2Model(Gpt2Weights.random(wide, 12)), Tokenizer.gpt2())) {
+            String prompt = "It was the best of times, it was the worst of times, it was the age of wisdom, it was"
+                    + " the age of foolishness, it was the epoch of belief, it was the epoch of incredulity";
+            List<Callable<String>> calls = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Generator gen = i % 2 == 0 ? first : second;
+                GenerationOptions options = sampled(12, 200 + i).numSamples(1 + i % 3).stopAtEndOfText(false).build();
+                calls.add(() -> gen.generate(prompt, options).samples().toString());
+            }
+            List<String> alone = new ArrayList<>();
+            for (Callable<String> call : calls) {
+                alone.add(call.call());
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(calls.size());
+            try {
+                CyclicBarrier start = new CyclicBarrier(calls.size());
+                for (int round = 0; round < 3; round++) {
+                    List<Future<String>> futures = new ArrayList<>();
+                    for (Callable<String> call : calls) {
+                        futures.add(pool.submit(() -> {
+                            start.await();
+                            return call.call();
+                        }));
+                    }
+                    for (int i = 0; i < calls.size(); i++) {
+                        assertEquals(alone.get(i), futures.get(i).get(5, TimeUnit.MINUTES), "round " + round + ", call " + i);
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 

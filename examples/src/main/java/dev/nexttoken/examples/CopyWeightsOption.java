@@ -12,6 +12,6 @@ final class CopyWeightsOption {
     @Option(names = "--copy-weights",
             description = "Read the weights into memory instead of mapping the file: slower to load (every 4 KB of"
                     + " fresh memory is a page fault), faster to decode when the file's cached pages are slow to"
-                    + " read, as measured for gpt2-xl on VMs (5.5-5.9 against 1.7-2.3 tokens/s, 8.8 s to load).")
+                    + " read (docs/PERFORMANCE.md has the numbers).")
     boolean copyWeights;
 }

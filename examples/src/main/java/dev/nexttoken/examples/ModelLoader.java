@@ -49,10 +49,9 @@ public final class ModelLoader {
     /**
      * {@link #load(Path, PrintWriter)}, optionally reading the weights into memory instead of
      * mapping the file ({@link Gpt2Weights.LoadOptions#withWritable}): slower to load (every 4 KB
-     * of fresh memory is a page fault), but decoding reads ordinary memory. On the VMs measured,
-     * gpt2-xl decoded 5.5–5.9 tokens/s that way against 1.7–2.3 from its 6.2 GB mapping, after an
-     * 8.8 s load (transparent huge pages asked for by {@code bin/nexttoken}; 43 s without) instead
-     * of 0.5–1.4 s; GPT-2 small decoded no faster.
+     * of fresh memory is a page fault), but decoding reads ordinary memory, which pays off for a
+     * large model whose file's cached pages have become slow to read; GPT-2 small decodes no
+     * faster (docs/PERFORMANCE.md has the measurements).
      */
     public static Generator load(Path modelDir, PrintWriter err, boolean copyWeights) {
         Nd4jStartup.start();

@@ -6,6 +6,8 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
+
+import dev.nexttoken.core.io.OffHeapLimits;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -66,6 +68,7 @@ public final class NextTokenCli implements Callable<Integer> {
      * @param args the command-line arguments, for example {@code tokenize --start "Hello world"}
      */
     public static void main(String[] args) {
+        OffHeapLimits.apply();                 // before any command starts Nd4j: mapped weights must not count
         System.exit(run(args, System.out, System.err));
     }
 

@@ -1,6 +1,6 @@
 package dev.nexttoken.examples;
 
-import dev.nexttoken.core.io.ConfigJson;
+import dev.nexttoken.core.ModelLoadException;
 import dev.nexttoken.core.io.Dtype;
 import dev.nexttoken.core.model.Gpt2Config;
 import dev.nexttoken.core.model.Gpt2Weights;
@@ -54,7 +54,8 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         description = {
             "Trains a GPT-2 on text files (nanoGPT's recipe) and writes a model folder for --model.",
-            "The output folder holds config.json and model.safetensors, and training/ with what --resume needs.",
+            "The output folder holds config.json and model.safetensors, and training/ with what --resume needs:",
+            "the last complete checkpoint, which a crash at any moment leaves intact.",
         })
 public final class TrainCommand implements Callable<Integer> {
 
@@ -74,7 +75,7 @@ public final class TrainCommand implements Callable<Integer> {
     List<Path> data;
 
     @Option(names = "--out", paramLabel = "DIR", required = true,
-            description = "Where to write the model folder (checkpoints overwrite it at every evaluation).")
+            description = "Where to write the model folder (each evaluation's checkpoint replaces the last).")
     Path out;
 
     @Option(names = "--resume", paramLabel = "DIR",
@@ -150,9 +151,8 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         Dtype weightType = parseDtype();
         PrintWriter err = spec.commandLine().getErr();
-        checkShapeOptions();
+        Gpt2Config config = resume != null ? resumedConfig() : newConfig();
         Nd4jStartup.start();
-        Gpt2Config config = resume != null ? ConfigJson.read(resume.resolve("config.json")) : newConfig();
         TrainOptions options = options(blockSize != null ? blockSize : config.nPositions());
         if (options.blockSize() > config.nPositions()) {
             throw new BadArgumentException("--block-size " + options.blockSize() + " is larger than the checkpoint's"
@@ -258,19 +258,21 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** With {@code --resume}, the shape options must agree with the checkpoint (or be left out). */
-    private void checkShapeOptions() {
-        if (resume == null) {
-            return;
+    /**
+     * The shape of the {@code --resume} checkpoint, once checked complete and consistent (so that a
+     * bad one is refused before any work); the shape options must agree with it or be left out.
+     */
+    private Gpt2Config resumedConfig() {
+        Gpt2Config saved;
+        try {
+            saved = Checkpoint.verifiedConfig(resume);
+        } catch (ModelLoadException e) {
+            throw new BadArgumentException("--resume " + e.getMessage(), e);
         }
-        if (!Checkpoint.isResumable(resume)) {
-            throw new BadArgumentException("--resume " + resume + ": not a checkpoint of nexttoken train"
-                    + " (no " + Checkpoint.TRAINING_DIR + "/state.json)");
-        }
-        Gpt2Config saved = ConfigJson.read(resume.resolve("config.json"));
         requireSame("--n-layer", nLayer, saved.nLayer());
         requireSame("--n-head", nHead, saved.nHead());
         requireSame("--n-embd", nEmbd, saved.nEmbd());
+        return saved;
     }
 
     private static void requireSame(String option, Integer given, int saved) {

@@ -131,12 +131,12 @@ class BadInputCliTest {
         }
         tensors.get("ln_f.weight").putScalar(0, Float.NaN);
         SafetensorsFile.write(model.resolve("model.safetensors"), tensors, Dtype.F32);
+        String damaged = "the weights hold non-finite values (tensor ln_f.weight), so the checkpoint is damaged: load"
+                + " an intact copy (Gpt2Weights.LoadOptions.withCheckFinite(true) refuses such weights at load)";
         assertOneLine(CliRun.run("generate", "--model", model.toString(), "--start", "Hi", "--json"),
-                "nexttoken generate: the logits given to the sampling pipeline contain NaN (row 0, token 0) before any"
-                        + " processor ran: the model produced them");
+                "nexttoken generate: the model's logits hold NaN (row 0, token 0): " + damaged);
         assertOneLine(CliRun.run("score", "--model", model.toString(), "--start", "Hello world", "--json"),
-                "nexttoken score: the loss is NaN: the model's logits hold NaN or infinity, so its weights are damaged"
-                        + " (load them with Gpt2Weights.LoadOptions.withCheckFinite(true) to find the tensor)");
+                "nexttoken score: the loss is NaN: the model's logits hold NaN or infinity: " + damaged);
     }
 
     // ------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -116,6 +117,22 @@ class TrainCommandTest {
     }
 
     @Test
+    void resumeRefusesADamagedCheckpointWithOneLineBeforeAnyWork() throws IOException {
+        Path data = text("corpus.txt", 300);
+        Path out = tmp.resolve("model");
+        assertEquals(0, train(tinyRun(data, out, "--max-steps", "2")).exitCode());
+        Path optimizer = out.resolve("training/step-2/optimizer.safetensors");
+        long size = Files.size(optimizer);
+        Files.write(optimizer, Arrays.copyOf(Files.readAllBytes(optimizer), 1000));      // cut short
+
+        CliRun run = train(List.of("train", "--data", data.toString(), "--out", out.toString(),
+                "--resume", out.toString(), "--max-steps", "4"));
+
+        assertOneLineUsageError(run, "nexttoken train: --resume " + optimizer + ": 1000 bytes, but manifest.json says "
+                + size + ": the file was cut short or replaced");
+    }
+
+    @Test
     void resumeWithAnotherShapeIsABadArgument() throws IOException {
         Path data = text("corpus.txt", 300);
         Path out = tmp.resolve("model");
@@ -144,7 +161,7 @@ class TrainCommandTest {
         assertOneLineUsageError(train(tinyRun(data, out, "--min-learning-rate", "1")),
                 "nexttoken train: --min-learning-rate must be in [0, --learning-rate 0.003], got 1.0");
         assertOneLineUsageError(train(tinyRun(data, out, "--resume", data.toString())),
-                "nexttoken train: --resume " + data + ": not a checkpoint of nexttoken train (no training/state.json)");
+                "nexttoken train: --resume " + data + ": not a training checkpoint (no training/latest)");
         CliRun noOut = train(List.of("train", "--data", data.toString()));
         assertEquals(ExitCodes.USAGE, noOut.exitCode());
         assertTrue(noOut.err().startsWith("nexttoken train: Missing required option: '--out=DIR'"), noOut.err());

@@ -16,6 +16,17 @@ final class Checks {
         return -1;
     }
 
+    /** Index of the first NaN, +inf or -inf in the row, or -1 when every logit is finite. */
+    static int indexOfNonFinite(float[] row) {
+        for (int i = 0; i < row.length; i++) {
+            float v = row[i];
+            if (v - v != 0f) {                                            // NaN for NaN and for both infinities
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** True when no logit of the row is above -inf (the row is empty or every token was removed). */
     static boolean allNegativeInfinity(float[] row) {
         for (float v : row) {

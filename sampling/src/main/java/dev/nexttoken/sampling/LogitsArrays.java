@@ -12,12 +12,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * Bulk copies between a {@code [batch, vocab]} INDArray and Java rows.
  *
  * <p>Fast path (float32 rows with unit column stride, the usual case, views included): one bulk
- * {@link FloatBuffer} copy per row over the array's host buffer, about 5 µs for 50257 floats here.
+ * {@link FloatBuffer} copy per row over the array's host buffer.
  * Before reading, the host copy is made current and after writing it is tagged as the newest copy
  * ({@link AffinityManager}), which is a no-op on the CPU backend and keeps the CUDA backend's
  * device copy in step. Other layouts or data types take a slow path through a temporary array.
- * Never per-element JNI: {@code DataBuffer.asFloat()} costs ~0.5 ms per 50257 floats and
- * {@code setData} ~0.1 ms, one Nd4j allocation 0.8–5 ms.
+ * Never per-element JNI ({@code DataBuffer.asFloat()}, {@code setData}) nor an Nd4j allocation
+ * per row: each costs many times the bulk copy (docs/PERFORMANCE.md).
  */
 final class LogitsArrays {
 

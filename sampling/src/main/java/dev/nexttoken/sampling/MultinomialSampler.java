@@ -9,8 +9,8 @@ package dev.nexttoken.sampling;
  *
  * <p>No weight array is allocated: a first pass sums the weights (in double), a second pass
  * recomputes them (bit for bit) until the cumulative sum passes the target. After top-k only a few hundred
- * logits are finite and both passes cost microseconds; over a full 50257-token row about 0.2–0.3
- * ms. Stateless and thread-safe.
+ * logits are finite and both passes cost microseconds; a full vocabulary row costs far more, an
+ * exponential per entry in each pass. Stateless and thread-safe.
  */
 public final class MultinomialSampler implements Sampler {
 

@@ -117,14 +117,25 @@ public final class SamplingOptions {
         return b;
     }
 
-    /** @return the temperature; 0 means greedy decoding */
+    /**
+     * Temperatures below this are greedy decoding (argmax), exactly as temperature 0.
+     *
+     * <p>Why: dividing float32 logits by a temperature this small already gives a gap of e^100
+     * between logits 1e-4 apart, which no sampler tells from argmax; much smaller ones overflow
+     * ({@code logit / T} beyond float32's 3.4e38 from about 1e-35 on) or round to 0 as a float
+     * (below 1.4e-45), and would sample from infinities. So the rule is a clear threshold, not
+     * arithmetic that degrades: {@code 0 <= T < 1e-6} means greedy.
+     */
+    public static final double GREEDY_BELOW = 1e-6;
+
+    /** @return the temperature; 0 (and anything below {@link #GREEDY_BELOW}) means greedy decoding */
     public double temperature() {
         return temperature;
     }
 
-    /** @return true when the temperature is 0 (argmax decoding) */
+    /** @return true when the temperature is below {@link #GREEDY_BELOW}, 0 included (argmax decoding) */
     public boolean isGreedy() {
-        return temperature == 0.0;
+        return temperature < GREEDY_BELOW;
     }
 
     /** @return top-k's k; 0 means off */
@@ -338,7 +349,8 @@ public final class SamplingOptions {
         }
 
         /**
-         * @param temperature {@code >= 0} and finite; 0 means greedy (argmax), 1 leaves the logits alone
+         * @param temperature {@code >= 0} and finite; 0, and anything below {@link #GREEDY_BELOW}
+         *                    (1e-6), means greedy (argmax); 1 leaves the logits alone
          * @return this builder
          */
         public Builder temperature(double temperature) {

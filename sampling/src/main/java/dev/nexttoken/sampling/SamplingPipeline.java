@@ -3,6 +3,7 @@ package dev.nexttoken.sampling;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -23,27 +24,30 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * }</pre>
  *
  * <p>How a step runs: each row of {@code logits} is copied once into a Java array (reused from
- * step to step on each thread); the {@link RowLogitsProcessor}s (all built-ins) work on that copy,
+ * step to step); the {@link RowLogitsProcessor}s (all built-ins) work on that copy,
  * row by row so a row stays in the CPU cache, and the sampler draws from it; before another
  * processor the rows are written back so it sees them in {@code logits}, and read again after it.
- * Before the chain the input is checked for NaN (an error names the model's logits); after each
- * processor that is not built in, it is checked again (an error names the processor); a processor
+ * Before the chain the input is checked for NaN and infinities ({@link NonFiniteLogitsException},
+ * naming the model's logits); after each processor that is not built in, it is checked for NaN
+ * (an error names the processor; a {@code -inf} a processor writes removes a token); a processor
  * that throws is named too. Before sampling, a row with no finite logit left is an error naming
  * the chain. The sampler of row {@code r} draws from {@code random.stream(r)}.
  *
  * <p>{@link #choose} and {@link #inspect} process {@code logits} in place: on return they hold the
  * processed logits the sampler drew from.
  *
- * <p>Memory: {@code choose} keeps one {@code [batch][vocab]} float buffer per calling thread (200 KB
- * per row for GPT-2) and reuses it at every step, so the hot path allocates almost nothing.
+ * <p>Memory: a pipeline keeps one {@code [batch][vocab]} float buffer (200 KB per row for GPT-2)
+ * that {@code choose} reuses at every step, so the hot path allocates almost nothing; it goes with
+ * the pipeline. Thread-safe: a second thread choosing at the same time gets a buffer of its own.
  */
 public final class SamplingPipeline {
 
     /**
-     * Per-thread row buffers, reused from step to step: a fresh 200 KB array per row and step costs
-     * 5–10 µs when the heap is settled, but up to ~1 ms while the JVM is still committing memory.
+     * The row buffers {@code choose} reuses from step to step (a fresh 200 KB array per row and step
+     * is cheap once the heap is settled, but not while the JVM is still committing memory); null
+     * while a call has them.
      */
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private final AtomicReference<float[][]> spareRows = new AtomicReference<>();
 
     private final List<LogitsProcessor> processors;
     private final Sampler sampler;
@@ -166,13 +170,13 @@ public final class SamplingPipeline {
      * @param random the call's random streams; row {@code r} draws from {@code random.stream(r)}
      * @return one id per row
      * @throws SamplingException if no token can be chosen for a row (NaN, every token removed, a
-     *     processor or sampler failed); the message names the source
+     *     processor or sampler failed); the message names the source; a
+     *     {@link NonFiniteLogitsException} if the given logits hold NaN or an infinity
      * @throws IllegalArgumentException if the shapes do not match
      */
     public int[] choose(LogitsContext context, INDArray logits, RandomStreams random) {
         requireRandom(random);
-        Scratch scratch = SCRATCH.get();
-        float[][] rows = scratch.borrow(context, logits);
+        float[][] rows = borrowRows(context, logits);
         try {
             readChecked(context, logits, rows);
             int[] ids = new int[rows.length];
@@ -180,7 +184,7 @@ public final class SamplingPipeline {
             LogitsArrays.write(rows, logits);
             return ids;
         } finally {
-            scratch.giveBack(rows);
+            spareRows.set(rows);
         }
     }
 
@@ -256,7 +260,12 @@ public final class SamplingPipeline {
         }
     }
 
-    /** Reads the logits into {@code rows} (new rows when null) and checks them for NaN. */
+    /**
+     * Reads the logits into {@code rows} (new rows when null) and checks that they are finite: NaN
+     * or an infinity before any processor ran comes from the model (a {@code -inf} that a
+     * processor writes later is a removed token, and legitimate). The check replaces the NaN scan
+     * the read always had, so it costs no extra pass.
+     */
     private float[][] readChecked(LogitsContext context, INDArray logits, float[][] rows) {
         if (rows == null) {
             checkShapes(context, logits);
@@ -265,10 +274,9 @@ public final class SamplingPipeline {
             LogitsArrays.read(logits, rows);
         }
         for (int r = 0; r < rows.length; r++) {
-            int nan = Checks.indexOfNaN(rows[r]);
-            if (nan >= 0) {
-                throw new SamplingException("the logits given to the sampling pipeline contain NaN (row " + r
-                        + ", token " + nan + ") before any processor ran: the model produced them");
+            int bad = Checks.indexOfNonFinite(rows[r]);
+            if (bad >= 0) {
+                throw new NonFiniteLogitsException(r, bad, rows[r][bad]);
             }
         }
         return rows;
@@ -282,29 +290,16 @@ public final class SamplingPipeline {
     }
 
     /** One thread's reusable rows; a nested call on the same thread gets fresh ones. */
-    private static final class Scratch {
-        private float[][] rows = new float[0][];
-        private boolean busy;
-
-        float[][] borrow(LogitsContext context, INDArray logits) {
-            checkShapes(context, logits);
-            int batch = context.batchSize();
-            int vocab = context.vocabSize();
-            if (busy) {
-                return new float[batch][vocab];
-            }
-            if (rows.length != batch || rows[0].length != vocab) {
-                rows = new float[batch][vocab];
-            }
-            busy = true;
-            return rows;
+    /** The spare row buffers if they fit {@code [batch][vocab]}, else new ones. */
+    private float[][] borrowRows(LogitsContext context, INDArray logits) {
+        checkShapes(context, logits);
+        int batch = context.batchSize();
+        int vocab = context.vocabSize();
+        float[][] rows = spareRows.getAndSet(null);
+        if (rows == null || rows.length != batch || rows[0].length != vocab) {
+            rows = new float[batch][vocab];
         }
-
-        void giveBack(float[][] borrowed) {
-            if (borrowed == rows) {
-                busy = false;
-            }
-        }
+        return rows;
     }
 
     /**

@@ -14,8 +14,8 @@ package dev.nexttoken.sampling;
  * {@code max(top_k, min_tokens_to_keep)}.
  *
  * <p>Implementation: the k-th largest value comes from a partial selection, not a sort: a bounded
- * min-heap of k floats for {@code k <= 1024} (one pass over the row, ~50 µs for 50257 logits and
- * k = 200), a quickselect on a copy above that. Stateless and thread-safe.
+ * min-heap of k floats for {@code k <= 1024} (one pass over the row), a quickselect on a copy
+ * above that. Stateless and thread-safe.
  */
 public final class TopKProcessor implements RowLogitsProcessor, BuiltIn {
 

@@ -19,9 +19,8 @@ import java.util.Arrays;
  * exponentials over the finite logits). Up to 2048 finite logits (after top-k) are all sorted, at
  * a cost of tens of microseconds. Above that the logits are ordered only as far as needed: the
  * 256 largest are found by partial selection (see {@link TopKProcessor}) and sorted; if they do
- * not reach p, the prefix grows eightfold. Over a full
- * 50257-token vocabulary about 0.3 ms (mostly the exponentials), more for a flat distribution that
- * needs thousands of tokens. Stateless and thread-safe.
+ * not reach p, the prefix grows eightfold. Over a full vocabulary the exponentials take most of the
+ * time; a flat distribution that needs thousands of tokens costs more. Stateless and thread-safe.
  */
 public final class TopPProcessor implements RowLogitsProcessor, BuiltIn {
 

@@ -11,7 +11,8 @@
  * {@code (seed, i)}, held in a {@link dev.nexttoken.sampling.RandomStreams} object for the whole call.
  *
  * <h2>Speed</h2>
- * Nd4j calls cost 5–230 µs each and element-wise JNI access is far slower, so the pipeline copies
+ * Each Nd4j call costs far more than a Java loop over a row, and element-wise JNI access is slower
+ * still, so the pipeline copies
  * each row of logits into a Java {@code float[]} once (one bulk copy through the array's host
  * buffer), runs every built-in processor, the softmax and the sampler with plain Java loops, and
  * writes the processed row back once. This works the same on the CPU and CUDA backends. Processors

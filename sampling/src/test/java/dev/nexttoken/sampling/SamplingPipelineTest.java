@@ -276,6 +276,25 @@ class SamplingPipelineTest {
                 + " ran: the model produced them", e.getMessage());
     }
 
+    /** Issue 15, item 4: +inf from the model used to be sampled as if uniform; -inf from a processor stays fine. */
+    @Test
+    void infinitiesFromTheModelAreReportedWithTheirPlace() {
+        SamplingPipeline pipeline = SamplingPipeline.of(SamplingOptions.nanoGpt());
+        for (float infinity : new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            NonFiniteLogitsException e = assertThrows(NonFiniteLogitsException.class,
+                    () -> pipeline.choose(LogitsContext.empty(2, 3), Fixtures.matrix(new float[] {0f, 1f, 2f},
+                            new float[] {1f, 2f, infinity}), RandomStreams.create(0)));
+            assertEquals("the logits given to the sampling pipeline contain " + e.valueName() + " (row 1, token 2)"
+                    + " before any processor ran: the model produced them", e.getMessage());
+            assertEquals(infinity, e.value());
+            assertEquals(infinity > 0 ? "+Infinity" : "-Infinity", e.valueName());
+        }
+        SamplingPipeline banning = SamplingPipeline.of(SamplingOptions.greedy().toBuilder().bannedTokens(List.of(2))
+                .build());
+        assertArrayEquals(new int[] {1}, banning.choose(LogitsContext.empty(1, 3),
+                Fixtures.matrix(new float[] {0f, 1f, 2f}), RandomStreams.create(0)));
+    }
+
     @Test
     void aSamplerThatPicksARemovedTokenIsCaught() {
         SamplingPipeline pipeline = SamplingPipeline.of(List.of(new TopKProcessor(1)),

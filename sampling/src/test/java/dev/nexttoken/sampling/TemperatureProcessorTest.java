@@ -3,9 +3,12 @@ package dev.nexttoken.sampling;
 import static dev.nexttoken.sampling.Fixtures.NEG_INF;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -45,6 +48,23 @@ class TemperatureProcessorTest {
                     () -> new TemperatureProcessor(bad));
             assertTrue(e.getMessage().startsWith("temperature must be > 0 and finite, got " + bad), e.getMessage());
         }
+    }
+
+    /** Issue 15, item 4: below 1e-6 a division overflows or loses all resolution, so it is greedy's job. */
+    @Test
+    void temperaturesBelowTheGreedyThresholdAreRefusedHereAndGreedyInTheOptions() {
+        for (double tiny : new double[] {9.9e-7, 1e-38, 1e-39, 1e-45, Double.MIN_VALUE}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new TemperatureProcessor(tiny));
+            assertTrue(e.getMessage().startsWith("temperature " + tiny + " is below 1.0E-6"), e.getMessage());
+            SamplingOptions options = SamplingOptions.builder().temperature(tiny).build();
+            assertTrue(options.isGreedy(), "temperature " + tiny);
+            assertEquals(List.of(), SamplingPipeline.of(options).processors().stream()
+                    .filter(p -> p instanceof TemperatureProcessor || p instanceof TopKProcessor).toList());
+            assertInstanceOf(GreedySampler.class, SamplingPipeline.of(options).sampler());
+        }
+        assertEquals(1e-6, new TemperatureProcessor(1e-6).temperature());
+        assertFalse(SamplingOptions.builder().temperature(1e-6).build().isGreedy());
     }
 
     @Test

@@ -93,7 +93,8 @@ public final class ConfigJson {
      * be loaded by nexttoken and by Hugging Face {@code transformers} alike.
      *
      * @param config the configuration
-     * @param file   where to write; an existing file is replaced
+     * @param file   where to write; an existing file is replaced atomically (a crash leaves the
+     *               old file or the new one, see {@link AtomicFiles})
      * @throws NextTokenException if the file cannot be written
      */
     public static void write(Gpt2Config config, Path file) {
@@ -119,21 +120,20 @@ public final class ConfigJson {
             root.put("eos_token_id", 50256);
         }
         try {
-            Files.writeString(file, MAPPER.writeValueAsString(root) + "\n");
+            AtomicFiles.writeString(file, MAPPER.writeValueAsString(root) + "\n");
         } catch (IOException e) {
             throw new NextTokenException(file + ": cannot write config.json: " + e, e);
         }
     }
 
     private static JsonNode parse(Path file) {
-        if (Files.isDirectory(file)) {
-            throw new ModelLoadException(file + ": is a directory, expected a config.json file");
-        }
+        // before the open: opening a FIFO would block
+        FileChecks.requireRegularFile(file, "config.json file", "config.json not found");
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            throw new ModelLoadException(file + ": config.json not found", e);
+            throw new ModelLoadException(file + ": config.json not found (was it deleted after it was checked?)", e);
         } catch (IOException e) {
             throw new ModelLoadException(file + ": cannot read config.json: " + e, e);
         }

@@ -25,11 +25,9 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -129,20 +127,20 @@ public final class SafetensorsFile implements AutoCloseable {
      *
      * @param path the file
      * @return the open file; close it when its arrays are no longer needed
-     * @throws ModelLoadException if the file is missing, a directory, unreadable, or not a valid
+     * @throws ModelLoadException if the file is missing, not a regular file (a directory, FIFO,
+     *                            device, symbolic-link loop), unreadable, or not a valid
      *                            safetensors file; the message names the file and the tensor
      */
     public static SafetensorsFile open(Path path) {
         Objects.requireNonNull(path, "path");
         OffHeapLimits.apply();
-        if (Files.isDirectory(path)) {
-            throw new ModelLoadException(path + ": is a directory, expected a .safetensors file");
-        }
+        // before the open: opening a FIFO would block
+        FileChecks.requireRegularFile(path, ".safetensors file", "file not found");
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
-            throw new ModelLoadException(path + ": file not found", e);
+            throw new ModelLoadException(path + ": file not found (was it deleted after it was checked?)", e);
         } catch (AccessDeniedException e) {
             throw new ModelLoadException(path + ": permission denied", e);
         } catch (IOException e) {
@@ -328,6 +326,19 @@ public final class SafetensorsFile implements AutoCloseable {
         closeQuietly(channel);
     }
 
+    /**
+     * Closes the file and unmaps every tensor mapped from it now, instead of when the garbage
+     * collector finds the arrays unreachable: for an owner that knows no array of this file is in
+     * use any more ({@link dev.nexttoken.core.model.Gpt2Weights#close()}). Arrays loaded without a
+     * copy must not be touched afterwards: their memory is gone. Safe to call twice.
+     */
+    public synchronized void closeAndUnmap() {
+        List<ByteBuffer> mapped = new ArrayList<>();
+        mappings.values().forEach(mapping -> mapped.add(mapping.bytes()));
+        close();
+        mapped.forEach(Unmapper::unmap);
+    }
+
     // ------------------------------------------------------------------------------------------
     // Writing
 
@@ -402,11 +413,7 @@ public final class SafetensorsFile implements AutoCloseable {
             throw e;
         }
         try {
-            try {
-                Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.replace(temporary, path);
         } catch (IOException e) {
             deleteQuietly(temporary);
             throw new NextTokenException(path + ": cannot write safetensors file: " + e, e);
@@ -696,8 +703,9 @@ public final class SafetensorsFile implements AutoCloseable {
     /**
      * Reads a tensor's bytes straight into {@code target} (F32 on a little-endian machine needs no
      * conversion), in chunks of {@link #CHUNK_ELEMENTS} floats read in parallel: the first touch of
-     * fresh memory is a page fault per 4 KB, ~16 µs each on the VMs measured, so the faults of
-     * gpt2-xl's 6.2 GB (38 s on one thread) are worth spreading over the cores. A chunk that fails
+     * fresh memory is a page fault per 4 KB, slow on virtual machines with nested paging, so a
+     * large model's faults take long on one thread and are worth spreading over the cores
+     * (docs/PERFORMANCE.md has the measurements). A chunk that fails
      * stops the chunks not yet started; the first failure is thrown once every chunk has returned,
      * so nothing still writes into the array when the caller drops it.
      */

@@ -15,16 +15,17 @@ import java.util.Arrays;
  * against {@link Math#exp}); a long prompt is two matrix products per (sequence, head) and block
  * of {@link #CAUSAL_BLOCK} queries ({@link VectorGemm}). As BLAS calls this
  * was two tiny products per pair, 24 calls per layer for GPT-2 small, each paying a call and,
- * past ~150 cached positions, OpenBLAS's hand-off to its other thread; at 900 positions that
- * cost more than the weight products.
+ * once the cache is long enough, OpenBLAS's hand-off to its other thread; on long contexts that
+ * cost more than the weight products (docs/PERFORMANCE.md).
  */
 final class CacheAttention {
 
     /**
-     * Below this many multiply-adds (~1 ms of work) the pairs go only to workers that are awake
-     * anyway (right after a product of {@link NativeGemv} or {@link VectorGemm}), or all run on the
-     * calling thread: waking a parked worker and waiting for it cost 0.1–0.3 ms per call on the
-     * 2-core VMs measured, more than a decode step's attention of one sequence takes alone.
+     * Below this many multiply-adds the pairs go only to workers that are awake anyway (right
+     * after a product of {@link NativeGemv} or {@link VectorGemm}), or all run on the calling
+     * thread: waking a parked worker and waiting for it costs a scheduler round-trip, more than a
+     * decode step's attention of one sequence takes alone. The value is a few wake-ups' worth of
+     * work (see docs/PERFORMANCE.md).
      */
     private static final long PARALLEL_WORK = 300_000;
     /**
@@ -44,9 +45,8 @@ final class CacheAttention {
     /**
      * Queries per pair of products in {@link #attendAsProducts}: each block multiplies only the keys
      * and values its last query may see, so a prompt computes ~(1 + block / T) / 2 of the full
-     * {@code T × L} scores instead of all of them. A 512-token prompt's attention (GPT-2 small, one
-     * layer, in isolation): 4.6 ms with blocks of 64 queries, 5.0–5.3 with 128, 5.2–6.1 with 32,
-     * 6.0–6.6 unblocked.
+     * {@code T × L} scores instead of all of them. Smaller blocks skip more scores but make more,
+     * smaller products; 64 was the best of the sizes tried (see docs/PERFORMANCE.md).
      */
     private static final int CAUSAL_BLOCK = 64;
 
@@ -54,8 +54,8 @@ final class CacheAttention {
     /** Single queries (decode steps) use {@link VectorDecodeAttention}: vectors must tile {@link #KEY_BLOCK}. */
     private static final boolean DECODE_VECTORS = VECTORS && KEY_BLOCK % VectorDecodeAttention.L == 0;
 
-    /** Each thread's working arrays, grown to the largest call seen. */
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /** Working arrays, one per chunk in flight, grown to the largest call seen. */
+    private static final ScratchPool<Scratch> SCRATCH = new ScratchPool<>(Scratch::new);
 
     private CacheAttention() {
     }
@@ -64,8 +64,9 @@ final class CacheAttention {
      * Writes the {@code time} new positions' keys and values of every sequence into the cache,
      * after the {@code start} cached ones, and attends them. Each (sequence, head) pair is written
      * by the thread that then attends it, so the write runs on every core and leaves the cache
-     * lines it touched hot for the reads that follow (written on one thread before, it took ~1.7
-     * ms of a 42 ms batch-8 step: one cache miss per transposed key element).
+     * lines it touched hot for the reads that follow (written on one thread, the transposed write
+     * costs a cache miss per key element, a visible share of a batch decode step:
+     * docs/PERFORMANCE.md).
      *
      * @param qkv      the projections {@code [B*T, 3C]}: query of head h for row r at {@code r*3C + h*hs}
      * @param keys     the layer's keys, transposed: {@code [B, nh, hs, capacity]}, plus
@@ -87,7 +88,7 @@ final class CacheAttention {
         boolean products = VECTORS && time >= GEMM_QUERIES;
         int width = roundUp(start + time);
         ParallelRange.run(batch * heads, 1, threads, (from, to) -> {
-            Scratch scratch = SCRATCH.get();
+            Scratch scratch = SCRATCH.take();
             float[] weights = products ? null : scratch.scores(QUERY_BLOCK * width);
             for (int pair = from; pair < to; pair++) {
                 int b = pair / heads;
@@ -114,6 +115,7 @@ final class CacheAttention {
                     weightedValues(weights, values, block, headSize, seen, out, o);
                 }
             }
+            SCRATCH.give(scratch);                         // not after a failure: the pool makes another
         });
     }
 
@@ -147,7 +149,7 @@ final class CacheAttention {
      * {@link #CAUSAL_BLOCK} queries at a time, each seeing its first {@code L_b} positions (those
      * its last query sees): {@code S[Tb, L_b] = (Q/√hs)[Tb, hs] · Kᵀ[hs, L_b]}, a causal softmax
      * per row, then {@code Y[Tb, hs] = S · V[L_b, hs]}. Scores of positions a query may not see
-     * within its block are computed and zeroed (at GEMM speed, ~5× the loops' here).
+     * within its block are computed and zeroed (at GEMM speed, several times the loops').
      */
     private static void attendAsProducts(float[] qkv, float[] keysT, float[] values, int heads, int headSize,
                                          int capacity, int b, int h, int block, int time, int start,

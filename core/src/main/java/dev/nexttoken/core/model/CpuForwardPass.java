@@ -9,11 +9,12 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The CPU fast path of the forward pass. Nd4j's per-operation overhead (5–230 µs) and its
- * matrix–matrix route for one-row products (which repacks the weights at ~13 GB/s) dominate a
- * decode step, so this pass calls OpenBLAS directly on the arrays' memory:
+ * The CPU fast path of the forward pass. Nd4j's per-operation overhead and its matrix–matrix
+ * route for one-row products (which repacks the weights, far below the memory bandwidth) dominate
+ * a decode step, so this pass calls OpenBLAS directly on the arrays' memory:
  * <ul>
  * <li>the weight products of a decode step (1–16 rows) run on {@link NativeGemv} where it is
  * available; otherwise one row is one {@code sgemv}, with the bias pre-loaded into the output
@@ -36,6 +37,7 @@ final class CpuForwardPass implements ForwardPass {
     /** Rows of a LayerNorm per parallel chunk at least: below twice this, one thread does them all. */
     private static final int NORM_ROWS_PER_CHUNK = 32;
 
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final Gpt2Config config;
     private final int c;
     private final int vocab;
@@ -85,6 +87,15 @@ final class CpuForwardPass implements ForwardPass {
         }
         this.lnFGamma = weights.lnFGamma().toFloatVector();
         this.lnFBeta = weights.lnFBeta().toFloatVector();
+        CpuResources.retain();
+    }
+
+    /** The last CPU pass to close empties the pools of recycled memory. */
+    @Override
+    public void close() {
+        if (!closed.getAndSet(true)) {
+            CpuResources.release();
+        }
     }
 
     /** Whether this pass can run here: the CPU backend with OpenBLAS's Java bindings present. */
@@ -216,19 +227,18 @@ final class CpuForwardPass implements ForwardPass {
 
     /**
      * The kernel for the weight products of a pass of {@code rows} positions, {@code time} per
-     * sequence. Measured here (AMD Zen 5, 2 cores; OpenBLAS runs its AVX2 kernels), for GPT-2
-     * small's 48 layer products:
+     * sequence: the fastest kernel measured for each case (OpenBLAS runs its AVX2 kernels here; the
+     * measurements on GPT-2 small's 48 layer products are in docs/PERFORMANCE.md):
      * <ul>
-     * <li>one row: {@link NativeGemv} (AVX-512 loads) when it is available, 6.1–6.3 ms in a C probe
-     * where OpenBLAS's {@code sgemv} took ~10 ms; else {@code sgemv}, ahead of the Java kernel
-     * (~28 GB/s: it copies the weights into its panels first);</li>
-     * <li>a batch decode step of 2–16 rows: {@link NativeGemv} when it is available (13.2 against
-     * 15.4 ms per step at 8 rows), else {@link VectorGemm}, which reads each weight once for all
-     * rows, where {@code sgemm} repacks the matrices (2–4× slower); at 2–6 rows it was 1.0–1.5×
-     * the row-streaming kernel it replaced with AVX-512, 1.8–1.9× with AVX2;</li>
-     * <li>a prompt of 8 rows and more: {@link VectorGemm} with AVX-512, 1.5–1.8× {@code sgemm} on
-     * 512 tokens; with AVX2 (8-float vectors) prompts stay on {@code sgemm}, which was 1.05–1.1×
-     * faster there.</li>
+     * <li>one row: {@link NativeGemv} (AVX-512 loads, more bytes in flight than {@code sgemv}) when
+     * it is available; else {@code sgemv}, ahead of the Java kernel, which copies the weights into
+     * its panels first;</li>
+     * <li>a batch decode step of 2–16 rows: {@link NativeGemv} when it is available (it reads the
+     * weights in place), else {@link VectorGemm}, which reads each weight once for all rows, where
+     * {@code sgemm} repacks the matrices; it also beat the row-streaming kernel it replaced, by more
+     * with AVX2 than with AVX-512;</li>
+     * <li>a prompt of 8 rows and more: {@link VectorGemm} with AVX-512, ahead of {@code sgemm}; with
+     * AVX2 (8-float vectors) prompts stay on {@code sgemm}, which was slightly ahead there.</li>
      * </ul>
      */
     private Products productsFor(int rows, int time) {
@@ -275,8 +285,8 @@ final class CpuForwardPass implements ForwardPass {
 
     /**
      * LayerNorm of every row of the residual stream into {@code s.rowsC}, and into the native
-     * {@code s.blas().normed} for BLAS; a prompt's rows spread over the cores (a 512-token
-     * prompt's 24 LayerNorms took 22 ms on one thread), a decode step's few on this thread.
+     * {@code s.blas().normed} for BLAS; a prompt's rows spread over the cores (a long prompt's
+     * LayerNorms are a visible share of its pass on one thread), a decode step's few on this thread.
      */
     private void normRows(float[] x, int rows, float[] gamma, float[] beta, CpuScratch s, boolean forBlas) {
         float[] out = s.rowsC;

@@ -4,8 +4,8 @@ package dev.nexttoken.core.model;
  * GPT-2's tanh GELU in plain float arithmetic, so that the JIT compiles its loop to vector
  * instructions: {@code tanh} is a rational function (odd polynomial of degree 13 over an even
  * one of degree 6, the minimax fit Eigen uses) on inputs clamped to ±7.9, where tanh is 1 to
- * float precision. No call to {@link Math#exp} per element: a 512-token prompt's GELU took
- * ~120 ms that way. Every operation is a basic IEEE one, so results are the same in every JIT
+ * float precision. No call to {@link Math#exp} per element: the JIT does not vectorize it, and a
+ * prompt's GELU makes millions of them (docs/PERFORMANCE.md). Every operation is a basic IEEE one, so results are the same in every JIT
  * tier; the error against {@link Math#tanh} is below 1e-6 (see the tests).
  */
 final class FastTanh {

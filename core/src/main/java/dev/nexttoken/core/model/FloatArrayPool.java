@@ -7,13 +7,14 @@ import java.util.Iterator;
 
 /**
  * Recycles the large Java arrays of the CPU path (the KV cache, a prompt's working rows) from one
- * generation to the next. Fresh memory costs a page fault per 4 KB when first written, and on
- * the VMs measured one fault took ~16 µs: the 38 MB cache of a 512-token prompt took ~150 ms to
- * touch, more than its attention. Recycled arrays are already mapped.
+ * generation to the next. Fresh memory costs a page fault per 4 KB page when first written, and a
+ * prompt's cache is tens of megabytes: touching it anew can cost more than its attention (see
+ * docs/PERFORMANCE.md). Recycled arrays are already mapped.
  *
- * <p>What it keeps is bounded twice: at most {@link #capacityFloats()} floats in all (for
+ * <p>What it keeps is bounded three times: at most {@link #capacityFloats()} floats in all (for
  * {@link #SHARED}, a quarter of the maximum heap; the oldest arrays are dropped first), and through {@link SoftReference}s,
- * so the garbage collector takes them back before it would run out of memory. An array is only
+ * so the garbage collector takes them back before it would run out of memory; and {@link #SHARED} is
+ * emptied when the last CPU forward pass closes ({@link CpuResources}). An array is only
  * handed out for a request of at least half its size. A recycled array keeps its old contents:
  * callers must not read what they did not write (the KV cache only reads positions it stored,
  * and never-seen lanes it over-reads only feed scores that are discarded).
@@ -67,7 +68,7 @@ final class FloatArrayPool {
 
     /** Hands {@code array} back for reuse; the caller must not touch it afterwards. */
     void give(float[] array) {
-        if (array == null || array.length > capacity) {
+        if (array == null || array.length > capacity || (this == SHARED && !CpuResources.inUse())) {
             return;
         }
         synchronized (free) {
@@ -78,6 +79,14 @@ final class FloatArrayPool {
                 float[] dropped = oldest.get();
                 held = dropped == null ? recount() : held - dropped.length;
             }
+        }
+    }
+
+    /** Drops every free array. */
+    void clear() {
+        synchronized (free) {
+            free.clear();
+            held = 0;
         }
     }
 

@@ -14,4 +14,8 @@ interface ForwardPass {
 
     /** Runs {@code ids} from an empty cache and returns the logits of every position {@code [B*T, V]} (caller owns them). */
     INDArray allLogits(int[][] ids, KvCache cache);
+
+    /** Releases what this pass holds beyond the weights (called once, when its model closes). */
+    default void close() {
+    }
 }

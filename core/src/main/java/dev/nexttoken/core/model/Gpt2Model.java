@@ -12,7 +12,9 @@ import java.util.Objects;
  * {@code lm_head}: a linear layer without bias whose weight is tied to {@code wte}.
  *
  * <p>The model is immutable and safe to share between threads; every call brings its own
- * {@link KvCache}. The arithmetic lives in a {@link ComputePath}: plain Nd4j operations on any
+ * {@link KvCache}. {@link #close()} may come at any time, from any thread: a forward pass that
+ * is running finishes, later ones throw {@link IllegalStateException}, and the weights are
+ * released as soon as the last running pass ends, never under one. The arithmetic lives in a {@link ComputePath}: plain Nd4j operations on any
  * backend, or a fast path of direct BLAS calls on the CPU backend.
  */
 public final class Gpt2Model implements AutoCloseable {
@@ -20,8 +22,13 @@ public final class Gpt2Model implements AutoCloseable {
     private final Gpt2Weights weights;
     private final Gpt2Config config;
     private final ComputePath path;
-    /** The compute path over the weights; null once closed, so nothing can read released weights. */
-    private volatile ForwardPass pass;
+    /** The compute path over the weights; null once released, so nothing can read released weights. */
+    private ForwardPass pass;
+    /** Guards {@link #running}, {@link #closing} and the release of {@link #pass} and the weights. */
+    private final Object lifecycle = new Object();
+    /** Forward passes running now. */
+    private int running;
+    private boolean closing;
 
     /** Wraps loaded weights, computing on the fastest path the backend offers; the model owns and closes them. */
     public Gpt2Model(Gpt2Weights weights) {
@@ -83,9 +90,13 @@ public final class Gpt2Model implements AutoCloseable {
      *         until the next forward on the same cache
      */
     public INDArray forward(int[][] ids, KvCache cache) {
-        ForwardPass open = openPass();
         checkIds(ids, cache);
-        return open.lastLogits(ids, cache);                              // [B, V]
+        ForwardPass open = acquire();
+        try {
+            return open.lastLogits(ids, cache);                          // [B, V]
+        } finally {
+            release();
+        }
     }
 
     /**
@@ -96,10 +107,14 @@ public final class Gpt2Model implements AutoCloseable {
      * @return logits {@code [B*T, vocab]}; row {@code b*T + t} predicts the token after {@code ids[b][t]}
      */
     public INDArray forwardAllPositions(int[][] ids) {
-        ForwardPass open = openPass();
         try (KvCache cache = new KvCache(config, ids.length, Math.max(1, ids[0].length))) {
             checkIds(ids, cache);
-            return open.allLogits(ids, cache);                           // [B*T, V]
+            ForwardPass open = acquire();
+            try {
+                return open.allLogits(ids, cache);                       // [B*T, V]
+            } finally {
+                release();
+            }
         }
     }
 
@@ -187,22 +202,50 @@ public final class Gpt2Model implements AutoCloseable {
         }
     }
 
-    private ForwardPass openPass() {
-        ForwardPass open = pass;
-        if (open == null) {
-            throw new IllegalStateException("this model is closed");
+    /** Counts a pass as running, so that {@link #close()} waits for it to release the weights. */
+    private ForwardPass acquire() {
+        synchronized (lifecycle) {
+            if (closing) {
+                throw new IllegalStateException("this model is closed");
+            }
+            running++;
+            return pass;
         }
-        return open;
+    }
+
+    /** Ends a running pass; the last one to end after {@link #close()} releases the weights. */
+    private void release() {
+        synchronized (lifecycle) {
+            running--;
+            if (closing && running == 0) {
+                releaseWeights();
+            }
+        }
     }
 
     /**
-     * Releases the weights: this model drops every reference to them (the CPU path's pointers
-     * included), so their memory is freed once no one else holds them. Later calls throw
-     * {@link IllegalStateException}; calls still running must have ended.
+     * Closes the model: later calls throw {@link IllegalStateException}; the weights (their memory
+     * mapping or copy, and the CPU path's pools) are released now if no forward pass is running,
+     * else as soon as the last running one ends. Safe to call twice, from any thread.
      */
     @Override
     public void close() {
+        synchronized (lifecycle) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            if (running == 0) {
+                releaseWeights();
+            }
+        }
+    }
+
+    /** Called once, holding {@link #lifecycle}, when the model is closed and no pass runs. */
+    private void releaseWeights() {
+        ForwardPass open = pass;
         pass = null;
+        open.close();
         weights.close();
     }
 }

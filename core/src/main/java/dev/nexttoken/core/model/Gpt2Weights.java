@@ -2,6 +2,7 @@ package dev.nexttoken.core.model;
 
 import dev.nexttoken.core.ModelLoadException;
 import dev.nexttoken.core.io.ConfigJson;
+import dev.nexttoken.core.io.FileChecks;
 import dev.nexttoken.core.io.OffHeapLimits;
 import dev.nexttoken.core.io.SafetensorsFile;
 import dev.nexttoken.core.io.TensorInfo;
@@ -42,9 +43,12 @@ import java.util.regex.Pattern;
  * {@code dup()}, or load with {@link LoadOptions#withWritable(boolean)} to get ordinary arrays.
  * Arrays from {@link #random} and {@link #of} are ordinary, writable arrays.
  *
- * <p>{@link #close()} closes the file and drops this object's references to the arrays; their
- * memory (mapped or not) is released once no array is reachable any more. Arrays obtained before
- * {@code close()} stay valid; the accessors throw {@link IllegalStateException} after it.
+ * <p>{@link #close()} releases the weights. For weights loaded from a file it does so at once:
+ * the file is unmapped and the copies are freed, so arrays obtained from them must not be used
+ * afterwards (a {@link Gpt2Model} makes sure none of its passes runs when it closes its weights).
+ * Weights from {@link #random} and {@link #of} are ordinary arrays the caller may still hold: it
+ * drops its references and the garbage collector frees them. The accessors throw
+ * {@link IllegalStateException} after {@code close()}.
  */
 public final class Gpt2Weights implements AutoCloseable {
 
@@ -197,7 +201,8 @@ public final class Gpt2Weights implements AutoCloseable {
      * @param modelDir a folder holding {@code config.json} and {@code model.safetensors}
      * @param options  how to load
      * @return the weights; close them when done
-     * @throws ModelLoadException if the folder or a file is missing or invalid, a tensor is
+     * @throws ModelLoadException if the folder or a file is missing, not a folder or regular file
+     *                            (a FIFO, device, symbolic-link loop), unreadable or invalid, a tensor is
      *                            missing, unexpected, of another shape than the configuration
      *                            implies or of an unsupported dtype, or (with
      *                            {@code checkFinite}) holds NaN or infinity; the message names the
@@ -206,22 +211,13 @@ public final class Gpt2Weights implements AutoCloseable {
     public static Gpt2Weights load(Path modelDir, LoadOptions options) {
         Objects.requireNonNull(modelDir, "modelDir");
         Objects.requireNonNull(options, "options");
-        if (!Files.exists(modelDir)) {
-            throw new ModelLoadException(modelDir + ": model folder not found");
-        }
-        if (!Files.isDirectory(modelDir)) {
-            throw new ModelLoadException(modelDir + ": not a folder; expected a model folder holding "
-                    + "config.json and model.safetensors");
-        }
+        FileChecks.requireFolder(modelDir, "model folder",
+                "not a folder; expected a model folder holding config.json and model.safetensors");
         Path configFile = modelDir.resolve("config.json");
         Path weightsFile = modelDir.resolve("model.safetensors");
-        if (!Files.exists(configFile)) {
-            throw new ModelLoadException(configFile + ": config.json not found in the model folder");
-        }
-        if (!Files.exists(weightsFile)) {
-            throw new ModelLoadException(weightsFile + ": model.safetensors not found in the model folder"
-                    + missingWeightsHint(modelDir));
-        }
+        FileChecks.requireRegularFile(configFile, "config.json file", "config.json not found in the model folder");
+        FileChecks.requireRegularFile(weightsFile, ".safetensors file",
+                "model.safetensors not found in the model folder" + missingWeightsHint(modelDir));
         long start = System.nanoTime();
         Gpt2Config config = ConfigJson.read(configFile);
         SafetensorsFile file = SafetensorsFile.open(weightsFile);
@@ -373,8 +369,9 @@ public final class Gpt2Weights implements AutoCloseable {
     }
 
     /**
-     * Closes the weights file (if loaded) and drops the references to the arrays. Safe to call
-     * twice. See the class description for what happens to the memory.
+     * Releases the weights: for weights loaded from a file, unmaps the file and frees the copies
+     * now; otherwise drops the references to the arrays. Safe to call twice. See the class
+     * description.
      */
     @Override
     public void close() {
@@ -382,13 +379,20 @@ public final class Gpt2Weights implements AutoCloseable {
             return;
         }
         closed = true;
+        if (source != null) {
+            for (INDArray array : tensorMap(wte, wpe, layers, lnFGamma, lnFBeta).values()) {
+                if (array.closeable()) {
+                    array.close();          // frees a copy now; either way, a later read fails in Nd4j
+                }
+            }
+        }
         wte = null;
         wpe = null;
         layers = null;
         lnFGamma = null;
         lnFBeta = null;
         if (source != null) {
-            source.close();
+            source.closeAndUnmap();
         }
     }
 

@@ -15,11 +15,11 @@ import java.util.Locale;
  * A few rows (1 to {@link #MAX_ROWS}) times a weight matrix in native code
  * ({@code core/src/main/c/nexttoken_gemv.c}): the weight products of decode steps, and the
  * lm_head of batch 1, on the CPU path, where the time is what it takes to read each weight once.
- * With 512-bit loads it streamed GPT-2 small's 48 layer products at one row in 6.1–6.3 ms where
- * OpenBLAS's {@code sgemv} (AVX2 kernels) took ~10 ms and the Java Vector API, which on Java 17
- * reads native memory only through {@code fromByteBuffer}, ~14 ms; the lm_head in 2.5–3.5 ms
- * against {@code sgemv}'s 3.5–4.4 ms. At 8 rows the products took 13.2 ms per step against
- * {@link VectorGemm}'s 15.4 (which copies the weights into heap panels first).
+ * Why native code: with 512-bit loads one core keeps more bytes in flight than OpenBLAS's
+ * {@code sgemv} (it runs its AVX2 kernels here) or the Java Vector API, which on Java 17 reads
+ * native memory only through {@code fromByteBuffer}; and at several rows it reads the weights in
+ * place, where {@link VectorGemm} copies them into heap panels first. The measurements are in
+ * docs/PERFORMANCE.md.
  *
  * <p>The work is split into one contiguous run of {@code W}'s rows per core: in {@link #linear}
  * by {@link RowSplit}, in {@link #dots} by {@link ParallelRange}, each part writing its own outputs.

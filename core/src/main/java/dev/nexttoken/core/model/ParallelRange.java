@@ -1,23 +1,26 @@
 package dev.nexttoken.core.model;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Splits a loop over {@code [0, n)} into one contiguous chunk per core: the Java parts of the CPU
- * fast path (GELU, attention, the Vector API products) would otherwise use one core while the
- * BLAS calls use all of them.
+ * Splits a loop over {@code [0, n)} into chunks run on every core: the Java parts of the CPU fast
+ * path (GELU, attention, the Vector API products) would otherwise use one core while the BLAS
+ * calls use all of them.
  *
- * <p>Built for many short calls (a decode step makes ~50): the calling thread runs the first
- * chunk itself, and one resident worker per other core runs the rest. A worker that finished
- * spins for {@link #SPIN_NANOS} before it parks, so the next call of the same step finds it
- * awake: waking a parked thread and waiting for it cost 0.1–0.3 ms per call on the 2-core VMs
- * measured, where a fork/join pool needed three such hand-offs per call. The spin is short
- * because OpenBLAS needs the cores between our calls.
+ * <p>Built for many short calls (a decode step makes dozens): the calling thread runs chunks
+ * itself, and helper threads, one per other core, join it. The chunks are fixed by {@code n} and
+ * the number of cores alone; which thread runs which chunk is decided as they go (each takes the
+ * next one left), so a result never depends on how many helpers were free.
  *
- * <p>Thread-safe: one call at a time uses the workers; a call that finds them busy (another
- * thread's generation running) runs its whole range on its own thread.
+ * <p>Shared by every caller without a global lock: a call claims the helpers that are free (an
+ * atomic flag each) and runs the rest itself, so two generations on two threads share the cores
+ * and neither waits for the other. Helpers are daemon threads named {@code nexttoken-parallel-N},
+ * started on first use. A helper that finished spins briefly before it parks, so the next call of
+ * the same step finds it awake (waking a parked thread takes a scheduler round-trip, longer than
+ * most of a decode step's products); it then parks, using no CPU, and ends after
+ * {@link #keepAliveNanos} without work, so an idle process keeps no threads.
  */
 final class ParallelRange {
 
@@ -28,10 +31,11 @@ final class ParallelRange {
     }
 
     private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
-    /** How long an idle worker keeps polling for the next job before it parks. */
+    /** How long a helper keeps polling for the next job after one ends: short, OpenBLAS needs the cores between our calls. */
     private static final long SPIN_NANOS = 50_000;
-    private static final ReentrantLock BUSY = new ReentrantLock();
-    private static final Worker[] WORKERS = startWorkers();
+    /** How long a parked helper waits for work before its thread ends (tests shorten it). */
+    static volatile long keepAliveNanos = 30_000_000_000L;
+    private static final Helper[] HELPERS = helpers();
 
     private ParallelRange() {
     }
@@ -42,16 +46,29 @@ final class ParallelRange {
     }
 
     /**
-     * How many workers, counted from the first (the order in which {@link #run} hands out chunks),
-     * are spinning or working rather than parked, so that handing them a chunk now costs
-     * microseconds, not a wake-up: for {@link #SPIN_NANOS} after a call that used them.
+     * How many helpers are spinning or working rather than parked or ended, so that a chunk handed
+     * to them now starts within microseconds rather than after a wake-up.
      */
     static int awakeWorkers() {
         int awake = 0;
-        while (awake < WORKERS.length && !WORKERS[awake].parked) {
-            awake++;
+        for (Helper helper : HELPERS) {
+            if (helper.thread != null && !helper.parked) {
+                awake++;
+            }
         }
         return awake;
+    }
+
+    /** How many helper threads are running now (parked ones included): for tests. */
+    static int liveHelpers() {
+        int live = 0;
+        for (Helper helper : HELPERS) {
+            Thread thread = helper.thread;
+            if (thread != null && thread.isAlive()) {
+                live++;
+            }
+        }
+        return live;
     }
 
     /** Runs {@code body} over {@code [0, n)}; small ranges ({@code n < minChunk * 2}) run on the caller's thread. */
@@ -60,130 +77,168 @@ final class ParallelRange {
     }
 
     /**
-     * Runs {@code body} over {@code [0, n)} in at most {@code maxChunks} chunks (the caller's
-     * thread and the first {@code maxChunks - 1} workers), each of at least {@code minChunk}.
+     * Runs {@code body} over {@code [0, n)} in at most {@code maxChunks} contiguous chunks, each of
+     * at least {@code minChunk}. Called from inside a body, it runs the whole range on that thread.
      */
     static void run(int n, int minChunk, int maxChunks, Body body) {
         int chunks = Math.min(Math.min(THREADS, maxChunks), n / Math.max(1, minChunk));
-        if (chunks <= 1 || BUSY.isHeldByCurrentThread() || !BUSY.tryLock()) {   // nested, or workers busy
+        if (chunks <= 1 || Thread.currentThread() instanceof HelperThread) {
             body.run(0, n);
             return;
         }
-        try {
-            Job job = new Job(body, n, chunks);
-            for (int i = 1; i < chunks; i++) {
-                WORKERS[i - 1].start(job, i);
+        Job job = new Job(body, n, chunks);
+        int wanted = chunks - 1;
+        for (int i = 0; i < HELPERS.length && wanted > 0; i++) {
+            if (HELPERS[i].tryClaim()) {
+                HELPERS[i].hand(job);
+                wanted--;
             }
-            Throwable failure = null;
-            try {
-                job.runChunk(0);
-            } catch (RuntimeException | Error e) {
-                failure = e;
-            }
-            job.awaitOthers();
-            if (failure == null) {
-                failure = job.failure;
-            }
-            if (failure instanceof RuntimeException e) {
-                throw e;
-            }
-            if (failure instanceof Error e) {
-                throw e;
-            }
-        } finally {
-            BUSY.unlock();
+        }
+        job.work();
+        job.awaitChunks();
+        Throwable failure = job.failure;
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
         }
     }
 
-    private static Worker[] startWorkers() {
-        Worker[] workers = new Worker[THREADS - 1];
-        for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker();
-            Thread thread = new Thread(workers[i], "nexttoken-parallel-" + (i + 1));
-            thread.setDaemon(true);
-            workers[i].thread = thread;
-            thread.start();
+    private static Helper[] helpers() {
+        Helper[] helpers = new Helper[THREADS - 1];
+        for (int i = 0; i < helpers.length; i++) {
+            helpers[i] = new Helper(i + 1);
         }
-        return workers;
+        return helpers;
     }
 
-    /** One call's range, its chunks and what is still running. */
+    /** One call's range and its chunks: taken in order by whichever thread comes next. */
     private static final class Job {
         final Body body;
         final int n;
         final int chunks;
-        final AtomicInteger running;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
         volatile Throwable failure;
 
         Job(Body body, int n, int chunks) {
             this.body = body;
             this.n = n;
             this.chunks = chunks;
-            this.running = new AtomicInteger(chunks - 1);
         }
 
-        void runChunk(int chunk) {
-            int from = (int) ((long) n * chunk / chunks);
-            int to = (int) ((long) n * (chunk + 1) / chunks);
-            body.run(from, to);
+        /** Runs chunks until none is left; a failure is kept for the caller, and the chunk counts as done. */
+        void work() {
+            for (int chunk = next.getAndIncrement(); chunk < chunks; chunk = next.getAndIncrement()) {
+                int from = (int) ((long) n * chunk / chunks);
+                int to = (int) ((long) n * (chunk + 1) / chunks);
+                try {
+                    body.run(from, to);
+                } catch (RuntimeException | Error e) {
+                    if (failure == null) {
+                        failure = e;
+                    }
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
         }
 
-        /** Spins until every other chunk is done: they are the same size as the caller's. */
-        void awaitOthers() {
-            while (running.get() > 0) {
-                Thread.onSpinWait();
+        /**
+         * Waits until every chunk taken by another thread is done. They are as long as the caller's,
+         * so it spins; it yields now and then in case that thread shares its core.
+         */
+        void awaitChunks() {
+            for (int spins = 1; done.get() < chunks; spins++) {
+                if ((spins & 0x3ff) == 0) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
+                }
             }
         }
     }
 
-    /** A resident thread that runs one chunk per job handed to it. */
-    private static final class Worker implements Runnable {
-        Thread thread;
-        private volatile Job job;
-        private int chunk;
-        private volatile boolean parked;
+    /** The marker of helper threads, so that a nested call runs inline instead of claiming helpers. */
+    private static final class HelperThread extends Thread {
+        HelperThread(Runnable task, String name) {
+            super(task, name);
+            setDaemon(true);
+        }
+    }
 
-        /** Hands over a job (called with {@link #BUSY} held, so one job at a time). */
-        void start(Job next, int index) {
-            chunk = index;
-            job = next;                                   // volatile write publishes chunk too
-            if (parked) {
-                LockSupport.unpark(thread);
+    /**
+     * One helper slot: at most one thread at a time, started when a job is handed to a slot that has
+     * none. {@link #claimed} is held from a caller's claim until the helper is done with that job,
+     * and by the helper itself while it ends, so a job is never handed to a thread that is ending.
+     */
+    private static final class Helper implements Runnable {
+        private final int index;
+        private final AtomicBoolean claimed = new AtomicBoolean();
+        /** The running thread, or null; written only by whoever holds {@link #claimed}. */
+        volatile Thread thread;
+        volatile boolean parked;
+        private volatile Job job;
+
+        Helper(int index) {
+            this.index = index;
+        }
+
+        boolean tryClaim() {
+            return !claimed.get() && claimed.compareAndSet(false, true);
+        }
+
+        /** Hands a job over; the caller holds the claim. */
+        void hand(Job next) {
+            job = next;
+            Thread running = thread;
+            if (running == null) {
+                running = new HelperThread(this, "nexttoken-parallel-" + index);
+                thread = running;
+                running.start();
+            } else if (parked) {
+                LockSupport.unpark(running);
             }
         }
 
         @Override
         public void run() {
-            while (true) {
-                Job current = awaitJob();
-                try {
-                    current.runChunk(chunk);
-                } catch (RuntimeException | Error e) {
-                    current.failure = e;
-                } finally {
-                    job = null;
-                    current.running.decrementAndGet();
-                }
+            for (Job current = awaitJob(); current != null; current = awaitJob()) {
+                current.work();
+                job = null;
+                claimed.set(false);
             }
         }
 
+        /** The next job, or null when none came for {@link #keepAliveNanos} and this thread ends. */
         private Job awaitJob() {
             long spinUntil = System.nanoTime() + SPIN_NANOS;
-            while (true) {
+            while (System.nanoTime() < spinUntil) {
                 Job current = job;
                 if (current != null) {
                     return current;
                 }
-                if (System.nanoTime() < spinUntil) {
-                    Thread.onSpinWait();
-                    continue;
-                }
+                Thread.onSpinWait();
+            }
+            long idleSince = System.nanoTime();
+            while (true) {
+                long keepAlive = keepAliveNanos;
                 parked = true;
-                if (job == null) {                        // re-check after announcing: no lost wake-up
-                    LockSupport.park(this);
+                Job current = job;                           // re-checked after announcing: no lost wake-up
+                if (current == null) {
+                    LockSupport.parkNanos(this, keepAlive);
+                    current = job;
                 }
                 parked = false;
-                spinUntil = System.nanoTime() + SPIN_NANOS;
+                if (current != null) {
+                    return current;
+                }
+                if (System.nanoTime() - idleSince >= keepAlive && tryClaim()) {
+                    thread = null;                           // no caller can hand a job now: end
+                    claimed.set(false);
+                    return null;
+                }
             }
         }
     }

@@ -5,7 +5,7 @@ package dev.nexttoken.core.model;
  * one contiguous run per core, so that each thread reads one run of memory: the way
  * {@link VectorGemm} and {@link NativeGemv} spread a decode step's product over the cores. Part 0
  * computes into {@code y} itself (with its starting value and bias); every other part into a
- * {@code [rows, n]} partial sum of the calling thread, added to {@code y} once all parts are done.
+ * {@code [rows, n]} partial sum of this call, added to {@code y} once all parts are done.
  */
 final class RowSplit {
 
@@ -14,8 +14,8 @@ final class RowSplit {
     /** The most parts, whatever the number of cores: the caller adds the partial sums alone. */
     static final int MAX_PARTS = 8;
 
-    /** The calling thread's partial sums, reused across calls and only ever grown. */
-    private static final ThreadLocal<float[][]> PARTIALS = ThreadLocal.withInitial(() -> new float[0][]);
+    /** Partial sums, one set per product in flight, reused across calls and only ever grown. */
+    private static final ScratchPool<float[][]> PARTIALS = new ScratchPool<>(() -> new float[0][]);
 
     /** One part of the product: {@code W}'s rows {@code [k0, k1)}. */
     @FunctionalInterface
@@ -41,7 +41,7 @@ final class RowSplit {
      * adds the partial sums into {@code y[yOff, yOff + size)}.
      */
     static void run(int parts, int k, float[] y, int yOff, int size, Part part) {
-        float[][] partials = partials(parts - 1, size);          // the caller's, for this call
+        float[][] partials = partials(parts - 1, size);          // this call's
         ParallelRange.run(parts, 1, (from, to) -> {
             for (int p = from; p < to; p++) {
                 int k0 = (int) ((long) k * p / parts);
@@ -59,14 +59,14 @@ final class RowSplit {
                 y[yOff + i] += partial[i];
             }
         }
+        PARTIALS.give(partials);
     }
 
     private static float[][] partials(int count, int floats) {
-        float[][] partials = PARTIALS.get();
+        float[][] partials = PARTIALS.take();
         if (partials.length < count || (count > 0 && partials[0].length < floats)) {
             int width = Math.max(floats, partials.length > 0 ? partials[0].length : 0);
             partials = new float[Math.max(count, partials.length)][width];
-            PARTIALS.set(partials);
         }
         return partials;
     }

@@ -7,9 +7,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code y += a·x} over Java arrays with the Vector API: the inner loop of {@link CacheAttention}'s
  * prompt queries (single queries use {@link VectorDecodeAttention}, which computes the same sums
  * in registers). Each vector is loaded, fused-multiply-added and stored in place. Fused
- * multiply-add rounds the same in every JIT tier. (A dot-product formulation with a
- * {@code reduceLanes} per output ran 4–5× slower on Java 17 and allocated; accumulators kept
- * in registers across a simple loop, as in {@link VectorDecodeAttention}, do not.)
+ * multiply-add rounds the same in every JIT tier. (A dot-product formulation needs a
+ * {@code reduceLanes}, a sum across the vector's lanes, per output, which on Java 17 was several
+ * times slower and allocated; accumulators kept in registers across a simple loop, as in
+ * {@link VectorDecodeAttention}, do not. docs/PERFORMANCE.md has the measurement.)
  *
  * <p>Use only after {@link VectorMatmulSupport#isAvailable()} said yes.
  */

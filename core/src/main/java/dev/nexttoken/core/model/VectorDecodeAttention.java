@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * sums again. Here a block of {@code 4·L} scores (or of {@code 4·L} output features) stays in four
  * registers while the loop runs over the key rows (or the cached positions), so the loop only
  * loads the cache. Each sum is built in the same order with the same fused multiply-adds, so the
- * results are bit for bit those of the loops. Measured on 12 layers of GPT-2 small's cache: batch
- * 8 at 144 positions 8.1 → 3.0–4.5 ms, batch 1 at 900 positions 3.9 → 2.6 ms.
+ * results are bit for bit those of the loops. The saving, measured at batch 1 and batch 8, is in
+ * docs/PERFORMANCE.md.
  *
  * <p>No vector is passed to or returned from a method (the JIT would box it if the call is not
  * inlined). Use only after {@link VectorMatmulSupport#isAvailable()} said yes.

@@ -16,7 +16,7 @@ import java.util.Arrays;
  * prompts (hundreds of rows), in place of OpenBLAS's {@code cblas_sgemm}.
  *
  * <p>Why: the weights are memory-mapped (a {@link ByteBuffer} over native memory), and on Java 17
- * a vector load from native memory ({@code fromByteBuffer}) costs the load plus ~15 instructions;
+ * a vector load from native memory ({@code fromByteBuffer}) costs the load plus a run of checks;
  * here the weights are copied into a heap array with bulk copies ({@code FloatBuffer.get(int,
  * float[], int, int)}, a {@code memcpy}) and every kernel load is a plain {@code fromArray}.
  * {@code sgemm} with few rows packs and re-reads the weights far below the memory bandwidth; and
@@ -29,7 +29,7 @@ import java.util.Arrays;
  * whole strips of {@link #NR} columns, each thread owning its columns of {@code Y}; for a decode
  * batch (at most {@link #INNER_SPLIT_MAX_ROWS} rows), the rows of {@code W}, each thread adding
  * its share into {@code Y} or into a partial sum that is added at the end (see {@link #innerParts});</li>
- * <li>per thread, blocks of {@code W} are copied into the thread's panel (480 KB, sized for a 1 MB
+ * <li>per chunk, blocks of {@code W} are copied into the chunk's panel (480 KB, sized for a 1 MB
  * L2): {@link #NC} columns × {@link #KC} rows with one bulk copy per row segment, or, split by
  * rows, as many whole rows as fit: one bulk copy for the whole panel when {@code n} is a whole
  * number of strips (GPT-2 small with AVX-512), else one per row, padded to whole strips;</li>
@@ -43,11 +43,11 @@ import java.util.Arrays;
  *
  * <p>Panel layout: row-major {@code [KC, NC]} (each row of the block as one contiguous copy), not
  * the classic strip-major layout ({@code NR} columns × {@code KC} rows back to back). Strip-major
- * needs one {@code get} per 48 floats; each call costs ~25 ns of checks and stub overhead on Java
- * 17, and the strips' destinations 48 KB apart alias in L1. Measured on the tuning machine, it
- * made the copy ~1.7x slower and the whole product 1.3–1.6x slower at 8 rows; at 512 rows, where
- * the copy is amortized, it was still ~1.1x slower, so the kernel's strided reads of the row-major
- * panel (three cache lines per row, from L2) cost nothing measurable.
+ * needs one {@code get} per 48 floats, each call paying its checks and stub overhead on Java 17,
+ * and the strips' destinations 48 KB apart alias in L1. It made the copy, and with it the whole
+ * product, slower at a decode batch's few rows and still slower at a prompt's hundreds, where the
+ * copy is amortized; so the kernel's strided reads of the row-major panel (three cache lines per
+ * row, from L2) cost nothing measurable (docs/PERFORMANCE.md has the measurements).
  *
  * <p>Remainders: row groups of 4, 2 and 1 finish rows that do not fill {@link #MR}; the last strip of
  * columns, when {@code n} is not a multiple of {@link #NR}, is zero-padded in the panel and computed
@@ -76,13 +76,13 @@ final class VectorGemm {
     /**
      * Rows per register tile: 8 with 16-float vectors (AVX-512 has 32 registers: 24 accumulators,
      * 3 weight vectors and a broadcast), else 4 (AVX2 has 16: 12 + 3 + 1, the shape of OpenBLAS's
-     * Haswell kernel; measured with {@code -XX:UseAVX=2}, 4 rows × 2 vectors was ~10% slower).
+     * Haswell kernel; 4 rows × 2 vectors was slower, see docs/PERFORMANCE.md).
      */
     static final int MR = L >= 16 ? 8 : 4;
     /**
      * Rows of {@code W} per panel: the micro-kernel loads and stores its {@code Y} tile once per
      * {@code KC} rank-1 updates, and a row group's inputs ({@code MR × KC} floats, 8 KB) stay in L1.
-     * 64, 128 and 768 (with wider or narrower {@link #NC}) measured the same or slower.
+     * Other sizes, with wider or narrower {@link #NC}, did no better (see docs/PERFORMANCE.md).
      */
     static final int KC = 256;
     /**
@@ -101,10 +101,10 @@ final class VectorGemm {
     /** Arrays in native memory are in the platform's byte order (little-endian on x86 and ARM). */
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
-    /** Each thread's scratch arrays, reused from call to call (the pool's threads live as long as the JVM). */
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /** Scratch arrays, one per chunk in flight, reused from call to call. */
+    private static final ScratchPool<Scratch> SCRATCH = new ScratchPool<>(Scratch::new);
 
-    /** A thread's packed panel of {@code W} and its edge tile of {@code Y}. */
+    /** A chunk's packed panel of {@code W} and its edge tile of {@code Y}. */
     private static final class Scratch {
         /** {@code KC × NC} floats: a {@code [kc, ldp]} row-major block of {@code W} (see {@link #pack}). */
         final float[] panel = new float[KC * NC];
@@ -167,8 +167,8 @@ final class VectorGemm {
      * once, so the product is the copy of {@code W} into the panels: split by rows, each thread
      * copies whole rows of {@code W}, a contiguous run of memory (one {@code memcpy} per panel when
      * {@code n} is a whole number of strips), where a split by columns copies one short segment per
-     * row ({@code NC} floats, {@code n} apart). Measured on GPT-2 small's 48 layer products at 8
-     * rows, in alternating runs: 17.0–18.2 ms against 21.9–22.6 ms. Needs panels of at least
+     * row ({@code NC} floats, {@code n} apart), and short strided copies run well below the speed
+     * of long contiguous ones (docs/PERFORMANCE.md has the measurements). Needs panels of at least
      * {@link #MIN_INNER_KC} whole rows; the parts are {@link RowSplit#parts}.
      */
     private static int innerParts(int rows, int k, int n) {
@@ -226,7 +226,7 @@ final class VectorGemm {
     private static void block(float[] x, int xOff, int rows, int k, FloatBuffer w, int n, int ldw, float[] bias,
                               boolean accumulate, float[] y, int yOff, int k0Start, int k1, int c0, int c1,
                               int kcMax, int ncMax) {
-        Scratch scratch = SCRATCH.get();
+        Scratch scratch = SCRATCH.take();
         float[] panel = scratch.panel;
         for (int nc0 = c0; nc0 < c1; nc0 += ncMax) {
             int width = Math.min(ncMax, c1 - nc0);
@@ -275,6 +275,7 @@ final class VectorGemm {
                 }
             }
         }
+        SCRATCH.give(scratch);                          // not after a failure: the pool makes another
     }
 
     /** The rows of the next register tile when {@code left} rows remain: {@link #MR}, else 4, 2 or 1. */

@@ -21,7 +21,7 @@ import java.nio.FloatBuffer;
  * panel of whole {@code wte} rows (contiguous: 64 KB) into a Java array with one bulk copy, then
  * computes the dot products of two rows × (8 or 4, 1) inputs at a time from that panel, each sum
  * reduced once at the end. A vector load straight from the native buffer ({@code fromByteBuffer})
- * costs the load plus ~15 instructions on Java 17, so the bulk copy wins. Inputs, outputs and
+ * costs the load plus a run of checks around it on Java 17, so the bulk copy wins. Inputs, outputs and
  * panels are Java arrays; no vector is ever passed to a method the JIT might not inline (it would
  * be boxed, i.e. allocated). Results agree with a plain loop up to float summation order.
  *
@@ -44,12 +44,12 @@ final class VectorLmHead {
      */
     private static final int ROW_GROUP = L >= 16 ? 8 : 4;
     /**
-     * Floats in a thread's panel of {@code wte} rows for {@link #lmHead} (64 KB: 20 rows of GPT-2
+     * Floats in a chunk's panel of {@code wte} rows for {@link #lmHead} (64 KB: 20 rows of GPT-2
      * small, 10 of gpt2-xl): fits the L2 cache with room to spare.
      */
     private static final int PANEL_FLOATS = 16 * 1024;
-    /** Each thread's panel, reused from call to call (the pool's threads live as long as the JVM). */
-    private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[PANEL_FLOATS]);
+    /** Panels, one per chunk in flight, reused from call to call. */
+    private static final ScratchPool<float[]> PANEL = new ScratchPool<>(() -> new float[PANEL_FLOATS]);
     /** Vocabulary rows per parallel chunk of {@link #lmHead} at least. */
     private static final int HEAD_MIN_CHUNK = 256;
     /** Lane sum for the dot products' final reduction. */
@@ -90,16 +90,15 @@ final class VectorLmHead {
     /** {@link #lmHead} for the vocabulary rows {@code [v0, v1)}, a panel of whole rows at a time. */
     private static void headRows(float[] x, int xOff, int rows, int c, FloatBuffer wte, FloatBuffer logits,
                                  int logitsOff, int vocab, int v0, int v1) {
-        float[] panel = PANEL.get();
         int vb = Math.max(2, PANEL_FLOATS / c / 2 * 2);    // an even number of vocabulary rows
-        if (panel.length < vb * c) {
-            panel = new float[vb * c];                    // c > 8192: a wider panel for this call
-        }
+        float[] pooled = PANEL.take();
+        float[] panel = pooled.length >= vb * c ? pooled : new float[vb * c];   // c > 8192: a wider one for this call
         for (int p0 = v0; p0 < v1; p0 += vb) {
             int count = Math.min(vb, v1 - p0);
             wte.get(p0 * c, panel, 0, count * c);        // contiguous rows: one bulk copy
             headPanel(x, xOff, rows, c, panel, count, logits, logitsOff + p0, vocab);
         }
+        PANEL.give(pooled);
     }
 
     /**

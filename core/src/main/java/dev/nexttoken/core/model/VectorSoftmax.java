@@ -8,8 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The attention softmax written with the Vector API ({@code jdk.incubator.vector}), with its own
  * {@code exp}: a 512-token prompt computes ~19 M exponentials (one per visible score of every
- * head); with {@link Math#exp} one element at a time its softmax took 150 ms on one thread for
- * GPT-2 small's 12 layers, against 19 ms with this.
+ * head); {@link Math#exp} one element at a time is not vectorized, and at that count the softmax
+ * took many times as long with it as with this (docs/PERFORMANCE.md).
  *
  * <p>{@link #exp}: {@code exp(x) = 2ⁿ · exp(r)} with {@code n = round(x · log₂e)} and
  * {@code r = x − n·ln 2} (ln 2 in two parts, so {@code r} is exact to float precision), {@code exp(r)}

@@ -390,8 +390,8 @@ public final class TrainableGpt2 {
     }
 
     /**
-     * {@code −log p(target)} from the softmax output {@code p}. Nd4j's softmax is ten times
-     * faster than its log-softmax here, and {@code −log p} is exact to float precision while
+     * {@code −log p(target)} from the softmax output {@code p}. Nd4j's softmax is much faster
+     * than its log-softmax (docs/PERFORMANCE.md), and {@code −log p} is exact to float precision while
      * {@code p} is a normal number; for the rare {@code p} below 1e-30 the row's log-softmax
      * is recomputed from its hidden state, row {@code index} of {@code h [n, C]}.
      */

@@ -71,12 +71,13 @@ public final class Trainer {
      * AdamW's moments, the step count and the window generator come back as they were, so
      * with the same options and data the run goes on as if never stopped.
      *
-     * @param checkpointDir the checkpoint folder
+     * @param checkpointDir the model folder the checkpoint was written to (its current one is read)
      * @param options       the hyper-parameters (normally the interrupted run's); the seed is
      *                      the checkpoint's, whatever {@code options} says
      * @param data          the training and validation tokens
      * @return a trainer at the checkpoint's step
-     * @throws dev.nexttoken.core.ModelLoadException if the checkpoint cannot be read
+     * @throws dev.nexttoken.core.ModelLoadException if the checkpoint is missing, incomplete,
+     *                                              inconsistent or cannot be read
      */
     public static Trainer resume(Path checkpointDir, TrainOptions options, DataSplit data) {
         Objects.requireNonNull(options, "options");
@@ -160,9 +161,9 @@ public final class Trainer {
     }
 
     /**
-     * Writes a checkpoint of the current state (see {@link Checkpoint} for the files).
+     * Writes a checkpoint of the current state, all or nothing (see {@link Checkpoint} for the files).
      *
-     * @param dir   the checkpoint folder, created if needed
+     * @param dir   the model folder, created if needed
      * @param dtype {@link Dtype#F32} or {@link Dtype#F16} for {@code model.safetensors}
      */
     public void save(Path dir, Dtype dtype) {
@@ -176,7 +177,7 @@ public final class Trainer {
      * Trains to {@code maxSteps}: evaluates and writes a checkpoint to {@code outDir} every
      * {@code evalInterval} steps and after the last step.
      *
-     * @param outDir   the checkpoint folder, or null to write none
+     * @param outDir   the model folder to write checkpoints to, or null to write none
      * @param dtype    the checkpoints' weight type, F32 or F16
      * @param listener told of every step, evaluation and checkpoint
      * @return the steps, the final evaluation, the tokens and the time of this run

@@ -16,7 +16,8 @@
  *       warm-up plus cosine {@link dev.nexttoken.core.train.LearningRateSchedule};</li>
  *   <li>{@link dev.nexttoken.core.train.Trainer}: the loop, periodic evaluation and
  *       {@link dev.nexttoken.core.train.Checkpoint}s in the Hugging Face format that
- *       {@code Generator.load} reads, plus the optimizer state to resume from.</li>
+ *       {@code Generator.load} reads, plus the optimizer state to resume from, each written
+ *       whole or not at all and checked against its manifest when resumed.</li>
  * </ul>
  */
 package dev.nexttoken.core.train;

@@ -3,6 +3,7 @@ package dev.nexttoken.core.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nexttoken.core.ModelLoadException;
+import dev.nexttoken.core.NextTokenException;
 import dev.nexttoken.core.model.Gpt2Config;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,20 @@ class ConfigJsonTest {
     void acceptsNCtxAndDefaultsTheEpsilon() throws IOException {
         Path file = write("{\"n_layer\": 1, \"n_head\": 2, \"n_embd\": 8, \"n_ctx\": 16, \"vocab_size\": 100,"
                 + " \"activation_function\": \"gelu_pytorch_tanh\"}");
+        assertEquals(new Gpt2Config(1, 2, 8, 16, 100, 1e-5), ConfigJson.read(file));
+    }
+
+    /** The write replaces the file in one rename: no temporary file stays, and a failed write leaves the old file. */
+    @Test
+    void writeReplacesTheFileAtomically() throws IOException {
+        Path file = dir.resolve("config.json");
+        Files.writeString(file, "old");
+        ConfigJson.write(new Gpt2Config(1, 2, 8, 16, 100, 1e-5), file);
+        assertEquals(new Gpt2Config(1, 2, 8, 16, 100, 1e-5), ConfigJson.read(file));
+        assertEquals(List.of("config.json"), Files.list(dir).map(p -> p.getFileName().toString()).toList());
+
+        Files.createDirectory(dir.resolve("config.json.tmp"));             // the temporary name is taken: the write fails
+        assertThrows(NextTokenException.class, () -> ConfigJson.write(new Gpt2Config(2, 2, 8, 16, 100, 1e-5), file));
         assertEquals(new Gpt2Config(1, 2, 8, 16, 100, 1e-5), ConfigJson.read(file));
     }
 

@@ -26,12 +26,12 @@ class TrainerTest {
     @TempDir
     Path tmp;
 
-    private static Gpt2Weights tinyFixture() {
+    static Gpt2Weights tinyFixture() {
         return Gpt2Weights.load(Fixtures.modelDir("tiny"), Gpt2Weights.LoadOptions.defaults().withWritable(true));
     }
 
     /** Tokens with structure to learn: a repeated pseudo-random phrase of 40 ids below 300. */
-    private static DataSplit repetitiveData() {
+    static DataSplit repetitiveData() {
         Random random = new Random(9);
         int[] phrase = new int[40];
         for (int i = 0; i < phrase.length; i++) {
@@ -44,7 +44,7 @@ class TrainerTest {
         return DataSplit.of(TokenData.of(tokens), 0.1);
     }
 
-    private static TrainOptions smallOptions(long steps) {
+    static TrainOptions smallOptions(long steps) {
         return TrainOptions.builder().batchSize(2).blockSize(16).maxSteps(steps).learningRate(3e-3)
                 .warmupSteps(2).evalInterval(1000).evalBatches(2).seed(5).build();
     }
@@ -133,7 +133,7 @@ class TrainerTest {
             assertTrue(difference > 0, "F16 rounds something");
         }
         assertTrue(Files.isRegularFile(f32.resolve("config.json")));
-        assertTrue(Files.isRegularFile(f16.resolve("training/optimizer.safetensors")));
+        assertTrue(Files.isRegularFile(f16.resolve("training/step-3/optimizer.safetensors")));
     }
 
     /** Two steps, checkpoint, resume, two steps: the same weights as four steps straight (F16 file: exact master copy). */
