@@ -28,20 +28,16 @@ final class Unmapper {
     /**
      * Unmaps {@code mapped} (the buffer {@code FileChannel.map} returned, not a duplicate or slice).
      * Any later access to its memory, from Java or native code, crashes the JVM: the caller must
-     * know that nothing uses it.
-     *
-     * @return false if this JVM cannot unmap on demand (the collector will)
+     * know that nothing uses it. Where this JVM cannot unmap on demand, the collector will.
      */
-    static boolean unmap(ByteBuffer mapped) {
+    static void unmap(ByteBuffer mapped) {
         if (INVOKE_CLEANER == null) {
-            return false;
+            return;
         }
         try {
             INVOKE_CLEANER.invokeExact(mapped);
-            return true;
         } catch (Throwable e) {
             LOG.debug("cannot unmap a buffer now; the garbage collector will", e);
-            return false;
         }
     }
 
