@@ -28,9 +28,9 @@ import java.util.stream.Stream;
  * folder is given. It ships in the artifact {@code dev.nexttoken:nexttoken-default-model}, which
  * {@code nexttoken-cpu} and {@code nexttoken-cuda} bring, as class-path resources.
  *
- * <p>Weights are memory-mapped, which needs a real file, so the first use extracts the two
- * files into a cache folder named after the weights' SHA-256 and later uses (in this JVM or any
- * other) reuse it. The cache is {@code -Dnexttoken.cache=DIR} if set, else
+ * <p>Weights load from a model folder on disk (read, or memory-mapped on request, never from a
+ * class-path stream), so the first use extracts the two files into a cache folder named after
+ * the weights' SHA-256 and later uses (in this JVM or any other) reuse it. The cache is {@code -Dnexttoken.cache=DIR} if set, else
  * {@code $XDG_CACHE_HOME/nexttoken}, else {@code ~/.cache/nexttoken}. The files are written into
  * a scratch folder, checked against the recorded digest and moved into place in one step, so
  * concurrent first uses never see half a file; extracting a new model removes the folders of

@@ -65,8 +65,8 @@ public final class Generator implements AutoCloseable {
     }
 
     /**
-     * Loads a model folder with the given options: progress, finiteness checks, or the weights read
-     * into memory instead of mapped ({@link Gpt2Weights.LoadOptions#withWritable}).
+     * Loads a model folder with the given options: progress, finiteness checks, or the weights
+     * memory-mapped instead of read into memory ({@link Gpt2Weights.LoadOptions#withMemoryMapped}).
      */
     public static Generator load(Path modelDir, Gpt2Weights.LoadOptions options) {
         Gpt2Model model = new Gpt2Model(Gpt2Weights.load(modelDir, options));

@@ -92,7 +92,7 @@ public final class BenchCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
-    CopyWeightsOption copyOption;
+    MemoryMapOption mapOption;
 
     @Option(names = "--write-model", paramLabel = "DIR",
             description = "With --random: write the random weights as a Hugging Face folder (config.json,"
@@ -147,7 +147,7 @@ public final class BenchCommand implements Callable<Integer> {
         String name;
         Generator generator;
         if (modelChoice != null && modelChoice.random != null) {
-            check(!copyOption.copyWeights, "--copy-weights needs --model DIR (random weights are made in memory already)");
+            check(!mapOption.memoryMapped, "--mmap needs --model DIR (random weights are made in memory, not read from a file)");
             Gpt2Config config;
             try {
                 config = Gpt2Config.preset(modelChoice.random);
@@ -168,7 +168,7 @@ public final class BenchCommand implements Callable<Integer> {
             check(writeModel == null, "--write-model needs --random NAME");
             Path dir = ModelLoader.resolve(modelChoice == null ? null : modelChoice.model);
             name = dir.toString();
-            generator = ModelLoader.load(dir, err, copyOption.copyWeights);
+            generator = ModelLoader.load(dir, err, mapOption.memoryMapped);
         }
         double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
 

@@ -79,7 +79,7 @@ public final class GenerateCommand implements Callable<Integer> {
     NanoGptOptions nanoGpt;
 
     @Mixin
-    CopyWeightsOption copyOption;
+    MemoryMapOption mapOption;
 
     @Option(names = "--trace", paramLabel = "N",
             description = "Also show, for every new token, the N most likely candidates (logits, probabilities)"
@@ -174,7 +174,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         long loadStart = System.nanoTime();
-        try (Generator generator = ModelLoader.load(modelDir, spec.commandLine().getErr(), copyOption.copyWeights)) {
+        try (Generator generator = ModelLoader.load(modelDir, spec.commandLine().getErr(), mapOption.memoryMapped)) {
             double loadMillis = (System.nanoTime() - loadStart) / 1e6;
             if (generation.stream) {
                 StreamPrinter printer = new StreamPrinter(out, new SampleLayout(separator), promptText,

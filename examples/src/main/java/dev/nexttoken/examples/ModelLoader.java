@@ -47,19 +47,19 @@ public final class ModelLoader {
     }
 
     /**
-     * {@link #load(Path, PrintWriter)}, optionally reading the weights into memory instead of
-     * mapping the file ({@link Gpt2Weights.LoadOptions#withWritable}): slower to load (every 4 KB
-     * of fresh memory is a page fault), but decoding reads ordinary memory, which pays off for a
-     * large model whose file's cached pages have become slow to read; GPT-2 small decodes no
-     * faster (docs/PERFORMANCE.md has the measurements).
+     * {@link #load(Path, PrintWriter)}, optionally using the weights in place over the mapped file
+     * instead of reading them into memory ({@link Gpt2Weights.LoadOptions#withMemoryMapped}):
+     * near-instant to load, but the file must not change while it is in use, and a large model
+     * whose file's cached pages have become slow to read decodes slower (docs/PERFORMANCE.md and
+     * docs/RELIABILITY.md have the measurements).
      */
-    public static Generator load(Path modelDir, PrintWriter err, boolean copyWeights) {
+    public static Generator load(Path modelDir, PrintWriter err, boolean memoryMapped) {
         Nd4jStartup.start();
         long start = System.nanoTime();
         Generator generator;
         try (LoadProgress progress = LoadProgress.onTerminal(err)) {
             generator = Generator.load(modelDir,
-                    Gpt2Weights.LoadOptions.defaults().withProgress(progress).withWritable(copyWeights));
+                    Gpt2Weights.LoadOptions.defaults().withProgress(progress).withMemoryMapped(memoryMapped));
         }
         LOG.info("loaded {} in {} ms", modelDir, (System.nanoTime() - start) / 1_000_000);
         return generator;

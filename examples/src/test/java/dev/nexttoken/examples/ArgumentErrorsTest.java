@@ -30,7 +30,7 @@ class ArgumentErrorsTest {
                 List.of("next", "--init_from=gpt2-xl"),                        // nanoGPT model choice
                 List.of("generate", "--out_dir=out-shakespeare-char"),         // nanoGPT checkpoint
                 List.of("bench", "--model", "m", "--random", "gpt2"),          // exclusive
-                List.of("bench", "--random", "gpt2", "--copy-weights"));       // needs --model
+                List.of("bench", "--random", "gpt2", "--mmap"));               // needs --model
     }
 
     @ParameterizedTest

@@ -65,9 +65,9 @@ class GenerateCommandTest {
     }
 
     @Test
-    void weightsCopiedIntoMemoryGiveTheSameTokensAsTheMapping() throws IOException {
+    void memoryMappedWeightsGiveTheSameTokensAsTheCopy() throws IOException {
         JsonNode json = JSON.readTree(generate("--tokens", TinyModel.PROMPT_TOKENS, "--temperature", "0",
-                "--max-new-tokens", "5", "--copy-weights", "--json").out());
+                "--max-new-tokens", "5", "--mmap", "--json").out());
 
         assertArrayEquals(TinyModel.GREEDY_5, ints(json.get("samples").get(0).get("tokens")));
     }

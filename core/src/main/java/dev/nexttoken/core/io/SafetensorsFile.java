@@ -101,6 +101,8 @@ public final class SafetensorsFile implements AutoCloseable {
     private final FileChannel channel;
     /** File offset of the data section: 8 + header length. */
     private final long dataStart;
+    /** The file's length when it was opened. */
+    private final long length;
     private final Map<String, TensorInfo> tensors;
     private final Map<String, String> metadata;
     /** The mappings of the float32 tensors loaded without a copy, by name. */
@@ -113,11 +115,12 @@ public final class SafetensorsFile implements AutoCloseable {
     private record Mapping(ByteBuffer bytes, long address) {
     }
 
-    private SafetensorsFile(Path path, FileChannel channel, long dataStart,
+    private SafetensorsFile(Path path, FileChannel channel, long dataStart, long length,
                             Map<String, TensorInfo> tensors, Map<String, String> metadata) {
         this.path = path;
         this.channel = channel;
         this.dataStart = dataStart;
+        this.length = length;
         this.tensors = tensors;
         this.metadata = metadata;
     }
@@ -292,6 +295,29 @@ public final class SafetensorsFile implements AutoCloseable {
             }
         }
         return -1;
+    }
+
+    /**
+     * Checks that the file still has the length it had when it was opened: the last step of a
+     * load, so that a file truncated while it was being loaded fails the load with its name,
+     * instead of a later read of a mapped tensor past the new end faulting in native code.
+     *
+     * @throws ModelLoadException    if the file is shorter or longer now, or cannot be read
+     * @throws IllegalStateException if this file has been closed
+     */
+    public synchronized void requireUnchangedLength() {
+        ensureOpen();
+        long now;
+        try {
+            now = channel.size();
+        } catch (IOException e) {
+            throw new ModelLoadException(path + ": cannot read: " + e.getMessage(), e);
+        }
+        if (now != length) {
+            throw new ModelLoadException(path + ": the file changed while it was being loaded (" + length
+                    + " bytes when opened, " + now + " now): do not write over a model file in use; write the"
+                    + " new file beside it and rename it over the old one");
+        }
     }
 
     /**
@@ -506,7 +532,7 @@ public final class SafetensorsFile implements AutoCloseable {
             }
         }
         checkLayout(tensors.values(), dataLength, fileSize, dataStart, where);
-        return new SafetensorsFile(path, channel, dataStart, tensors, metadata);
+        return new SafetensorsFile(path, channel, dataStart, fileSize, tensors, metadata);
     }
 
     private static void readMetadata(JsonNode node, Map<String, String> metadata, String where) {

@@ -37,11 +37,18 @@ import java.util.regex.Pattern;
  * The output layer ({@code lm_head}) has no weight of its own: it is tied to {@code wte}, so
  * logits are {@code x · wteᵀ}.
  *
- * <p><strong>Loaded arrays are read-only.</strong> Float32 tensors are used in place over the
- * memory-mapped file (no copy, so a 6 GB gpt2-xl needs no extra 6 GB); writing into them
- * ({@code addi}, {@code assign}, an op with one as its output) crashes the JVM. Copy with
- * {@code dup()}, or load with {@link LoadOptions#withWritable(boolean)} to get ordinary arrays.
- * Arrays from {@link #random} and {@link #of} are ordinary, writable arrays.
+ * <p><strong>Loaded weights are read into memory by default</strong>, so the model no longer
+ * depends on its file: the file may be overwritten, truncated or deleted while the model runs,
+ * and a generation in flight goes on with the weights it loaded. A copy costs a fraction of a
+ * second more to load (the measurements are in docs/RELIABILITY.md) and is private memory. With
+ * {@link LoadOptions#withMemoryMapped(boolean)}, float32 tensors are used in place over the
+ * memory-mapped file instead: a near-instant load and page-cache memory shared with other
+ * processes, but the file <em>must not change while the model is open</em>: a truncated file
+ * makes the next read of a missing page a {@code SIGBUS} in native code, which ends the JVM, and
+ * bytes overwritten in place change the results. Mapped arrays are read-only: writing into them
+ * ({@code addi}, {@code assign}, an op with one as its output) crashes the JVM; copy with
+ * {@code dup()}. Arrays read into memory, and those from {@link #random} and {@link #of}, are
+ * ordinary, writable arrays.
  *
  * <p>{@link #close()} releases the weights. For weights loaded from a file it does so at once:
  * the file is unmapped and the copies are freed, so arrays obtained from them must not be used
@@ -90,25 +97,27 @@ public final class Gpt2Weights implements AutoCloseable {
     /**
      * How {@link #load(Path, LoadOptions)} loads weights. Start from {@link #defaults()}.
      *
-     * @param checkFinite scan every tensor for NaN and infinite values and refuse the model if
-     *                    one has any (costs one pass over the file)
-     * @param writable    copy float32 tensors into ordinary Nd4j memory instead of using the
-     *                    read-only file mapping (needs memory for the whole model; for training)
-     * @param progress    told after each tensor; never null
+     * @param checkFinite  scan every tensor for NaN and infinite values and refuse the model if
+     *                     one has any (costs one pass over the file)
+     * @param memoryMapped use float32 tensors in place over the memory-mapped file instead of
+     *                     reading them into memory: loads faster and shares the page cache, but
+     *                     the file must not change while the weights are open (see the class
+     *                     description)
+     * @param progress     told after each tensor; never null
      */
-    public record LoadOptions(boolean checkFinite, boolean writable, ProgressListener progress) {
+    public record LoadOptions(boolean checkFinite, boolean memoryMapped, ProgressListener progress) {
 
         /**
-         * @param checkFinite scan for NaN and infinite values
-         * @param writable    copy float32 tensors instead of mapping them
-         * @param progress    told after each tensor; not null ({@link #defaults()} has one that
-         *                    does nothing)
+         * @param checkFinite  scan for NaN and infinite values
+         * @param memoryMapped map float32 tensors instead of reading them into memory
+         * @param progress     told after each tensor; not null ({@link #defaults()} has one that
+         *                     does nothing)
          */
         public LoadOptions {
             Objects.requireNonNull(progress, "progress");
         }
 
-        /** @return no finite check, read-only zero-copy arrays, no progress reports */
+        /** @return no finite check, weights read into memory, no progress reports */
         public static LoadOptions defaults() {
             return new LoadOptions(false, false, (loaded, total) -> { });
         }
@@ -118,15 +127,16 @@ public final class Gpt2Weights implements AutoCloseable {
          * @return a copy with that setting
          */
         public LoadOptions withCheckFinite(boolean check) {
-            return new LoadOptions(check, writable, progress);
+            return new LoadOptions(check, memoryMapped, progress);
         }
 
         /**
-         * @param copy whether to copy float32 tensors into writable memory
+         * @param mapped whether to use float32 tensors in place over the memory-mapped file
+         *               (read-only arrays; the file must not change while they are open)
          * @return a copy with that setting
          */
-        public LoadOptions withWritable(boolean copy) {
-            return new LoadOptions(checkFinite, copy, progress);
+        public LoadOptions withMemoryMapped(boolean mapped) {
+            return new LoadOptions(checkFinite, mapped, progress);
         }
 
         /**
@@ -134,7 +144,7 @@ public final class Gpt2Weights implements AutoCloseable {
          * @return a copy with that listener
          */
         public LoadOptions withProgress(ProgressListener listener) {
-            return new LoadOptions(checkFinite, writable, listener);
+            return new LoadOptions(checkFinite, memoryMapped, listener);
         }
     }
 
@@ -164,7 +174,7 @@ public final class Gpt2Weights implements AutoCloseable {
     // Factories
 
     /**
-     * Loads a Hugging Face GPT-2 folder with the default options (read-only, zero-copy float32).
+     * Loads a Hugging Face GPT-2 folder with the default options (weights read into memory).
      *
      * @param modelDir a folder holding {@code config.json} and {@code model.safetensors}
      * @return the weights; close them when done
@@ -195,8 +205,9 @@ public final class Gpt2Weights implements AutoCloseable {
      * {@code ln_f.bias}), with or without the {@code transformer.} prefix. The buffers
      * {@code h.N.attn.bias} and {@code h.N.attn.masked_bias} are ignored. An {@code lm_head.weight}
      * is accepted if it has shape [V, C] and the same dtype and bytes as {@code wte.weight}
-     * (GPT-2 ties them), and is then not loaded; an untied one is refused. F16 and BF16 tensors are converted to float32 one
-     * at a time; float32 tensors are used in place (see the class description).
+     * (GPT-2 ties them), and is then not loaded; an untied one is refused. F16 and BF16 tensors
+     * are converted to float32 one at a time; float32 tensors are read into memory, or used in
+     * place with {@link LoadOptions#memoryMapped()} (see the class description).
      *
      * @param modelDir a folder holding {@code config.json} and {@code model.safetensors}
      * @param options  how to load
@@ -471,11 +482,12 @@ public final class Gpt2Weights implements AutoCloseable {
             if (options.checkFinite()) {
                 checkFinite(file, name, where);
             }
-            INDArray array = options.writable() ? file.loadCopy(name) : file.load(name);
+            INDArray array = options.memoryMapped() ? file.load(name) : file.loadCopy(name);
             tensors.put(e.name(), array);
             loadedBytes += file.info(name).byteLength();
             options.progress().progress(loadedBytes, totalBytes);
         }
+        file.requireUnchangedLength();
         return tensors;
     }
 

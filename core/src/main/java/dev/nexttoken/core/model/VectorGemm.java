@@ -15,7 +15,7 @@ import java.util.Arrays;
  * streams the panel. It computes the weight products of batch decode steps (2–16 rows) and of
  * prompts (hundreds of rows), in place of OpenBLAS's {@code cblas_sgemm}.
  *
- * <p>Why: the weights are memory-mapped (a {@link ByteBuffer} over native memory), and on Java 17
+ * <p>Why: the weights are in native memory (a {@link ByteBuffer} over a copy or a mapping), and on Java 17
  * a vector load from native memory ({@code fromByteBuffer}) costs the load plus a run of checks;
  * here the weights are copied into a heap array with bulk copies ({@code FloatBuffer.get(int,
  * float[], int, int)}, a {@code memcpy}) and every kernel load is a plain {@code fromArray}.

@@ -178,7 +178,7 @@ public record Checkpoint(TrainableGpt2 model, Map<String, INDArray> optimizerSta
         Path folder = verified(dir);
         TrainingState state = readState(folder.resolve(STATE_FILE));
         TrainableGpt2 model;
-        try (Gpt2Weights weights = Gpt2Weights.load(folder, Gpt2Weights.LoadOptions.defaults().withWritable(true))) {
+        try (Gpt2Weights weights = Gpt2Weights.load(folder, Gpt2Weights.LoadOptions.defaults())) {
             model = TrainableGpt2.of(weights);
         }
         Map<String, INDArray> optimizerState = new LinkedHashMap<>();

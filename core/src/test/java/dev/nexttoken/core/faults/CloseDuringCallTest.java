@@ -3,11 +3,6 @@ package dev.nexttoken.core.faults;
 import dev.nexttoken.core.GenerationOptions;
 import dev.nexttoken.core.Generator;
 import dev.nexttoken.core.TokenStream;
-import dev.nexttoken.core.io.ChildJvm;
-import dev.nexttoken.core.io.ConfigJson;
-import dev.nexttoken.core.io.Dtype;
-import dev.nexttoken.core.io.SafetensorsFile;
-import dev.nexttoken.core.model.Gpt2Config;
 import dev.nexttoken.core.model.Gpt2Weights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,7 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -25,13 +19,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dev.nexttoken.core.faults.SmallModelFolder.require;
 
 /**
  * {@code close()} at any moment of any call never crashes the JVM: a call in flight finishes or
- * ends with {@link IllegalStateException}, and the weights (memory-mapped, or copied with
- * {@code withWritable}) are released at once when no call uses them. Runs in a forked JVM, with
- * a garbage collection forced after every close, so that a crash fails this test, not the build.
+ * ends with {@link IllegalStateException}, and the weights (read into memory, or memory-mapped
+ * with {@code withMemoryMapped(true)}) are released at once when no call uses them. Runs in a
+ * forked JVM, with a garbage collection forced after every close, so that a crash fails this
+ * test, not the build.
  */
 class CloseDuringCallTest {
 
@@ -40,16 +35,7 @@ class CloseDuringCallTest {
 
     @Test
     void closingDuringEveryKindOfCallNeverCrashesAndReleasesTheMappingAtOnce() throws Exception {
-        Path model = dir.resolve("model");
-        Files.createDirectories(model);
-        Gpt2Config config = new Gpt2Config(2, 4, 128, 64, 50257, 1e-5);
-        try (Gpt2Weights weights = Gpt2Weights.random(config, 7)) {
-            ConfigJson.write(config, model.resolve("config.json"));
-            SafetensorsFile.write(model.resolve("model.safetensors"), weights.toTensorMap(), Dtype.F32);
-        }
-        List<String> out = ChildJvm.run(Child.class, List.of("--add-modules", "jdk.incubator.vector", "-Xmx1g"),
-                model.toString());
-        assertEquals("ok", out.get(out.size() - 1), String.join("\n", out));
+        SmallModelFolder.runScenario(Child.class, SmallModelFolder.write(dir, 7));
     }
 
     /** The scenarios; exits non-zero (or crashes) on any failure, prints "ok" at the end. */
@@ -70,7 +56,7 @@ class CloseDuringCallTest {
                 for (int round = 0; round < 30; round++) {
                     String kind = kinds.get(round % kinds.size());
                     boolean copied = round % 2 == 1;
-                    Generator gen = Generator.load(model, Gpt2Weights.LoadOptions.defaults().withWritable(copied));
+                    Generator gen = Generator.load(model, Gpt2Weights.LoadOptions.defaults().withMemoryMapped(!copied));
                     Future<String> call = pool.submit(call(gen, kind));
                     Thread.sleep(random.nextInt(15));
                     gen.close();
@@ -81,7 +67,7 @@ class CloseDuringCallTest {
                 }
                 streamOutlivingItsGenerator(model);
                 for (int i = 0; i < 10; i++) {                      // load/close in a loop: back to no mapping
-                    try (Generator gen = Generator.load(model)) {
+                    try (Generator gen = Generator.load(model, Gpt2Weights.LoadOptions.defaults().withMemoryMapped(true))) {
                         gen.generate("Hi", LONG.toBuilder().maxNewTokens(2).build());
                         require(mappings(file) > 0, "mapped while open");
                     }
@@ -152,13 +138,6 @@ class CloseDuringCallTest {
 
         private static long mappings(String file) throws IOException {
             return Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(line -> line.endsWith(file)).count();
-        }
-
-        private static void require(boolean condition, String message) {
-            if (!condition) {
-                System.out.println("FAILED: " + message);
-                System.exit(1);
-            }
         }
     }
 }

@@ -75,11 +75,11 @@ class Gpt2WeightsTest {
         }
     }
 
-    /** The F32 weights are the file's memory: no copy, whatever the model size. */
+    /** Memory-mapped F32 weights are the file's memory: no copy, whatever the model size. */
     @Test
-    void f32WeightsAreZeroCopy() throws IOException {
+    void memoryMappedF32WeightsAreZeroCopy() throws IOException {
         Path model = copyTiny();
-        try (Gpt2Weights w = Gpt2Weights.load(model);
+        try (Gpt2Weights w = Gpt2Weights.load(model, Gpt2Weights.LoadOptions.defaults().withMemoryMapped(true));
              SafetensorsFile file = SafetensorsFile.open(model.resolve("model.safetensors"))) {
             // a change to the file on disk shows in the loaded weights: they are the mapped pages
             float before = w.lnFBeta().getFloat(5);
@@ -93,9 +93,8 @@ class Gpt2WeightsTest {
     }
 
     @Test
-    void writableOptionCopies() {
-        Gpt2Weights.LoadOptions options = Gpt2Weights.LoadOptions.defaults().withWritable(true);
-        try (Gpt2Weights w = Gpt2Weights.load(TestFiles.fixture("tiny"), options);
+    void defaultLoadCopiesIntoWritableMemory() {
+        try (Gpt2Weights w = Gpt2Weights.load(TestFiles.fixture("tiny"));
              SafetensorsFile file = SafetensorsFile.open(TestFiles.tinyWeights())) {
             INDArray bias = w.lnFBeta();
             bias.addi(1);                                               // would crash the JVM on a mapped array

@@ -27,7 +27,7 @@ class TrainerTest {
     Path tmp;
 
     static Gpt2Weights tinyFixture() {
-        return Gpt2Weights.load(Fixtures.modelDir("tiny"), Gpt2Weights.LoadOptions.defaults().withWritable(true));
+        return Gpt2Weights.load(Fixtures.modelDir("tiny"), Gpt2Weights.LoadOptions.defaults());
     }
 
     /** Tokens with structure to learn: a repeated pseudo-random phrase of 40 ids below 300. */
