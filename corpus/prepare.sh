@@ -6,8 +6,9 @@
 #
 #   corpus/prepare.sh     writes corpus/data/train.txt and corpus/data/valid.txt, and (when
 #                         Java and jtokkit are at hand) corpus/data/tokens.tsv and
-#                         corpus/data/val-fraction; keeps the downloads in corpus/data/download/,
-#                         so a second run needs no network
+#                         corpus/data/val-fraction; also corpus/data/fortunes.txt, the
+#                         fortunes-only corpus of the current default model, unchanged; keeps
+#                         the downloads in corpus/data/download/, so a second run needs no network
 #
 # Then train on it, holding out exactly the documents of valid.txt:
 #
@@ -120,6 +121,37 @@ run austen "$extract/usr/lib/R/site-library/janeaustenr/data/Rdata.rdb"
 run sotu "$extract"/npm/package/data/*.txt
 SOURCE_NAMES=(fortunes wordnet devil jargon web austen sotu)
 
+# 3b. The fortunes-only corpus of the current default model (docs/TRAINING.md), exactly as
+#     before: data/fortunes.txt, MD5 28822e533136a256e45ffe9b4b5f5ff8 (kept for comparison)
+out="$data/fortunes.txt"
+perl -e '
+    use strict;
+    use warnings;
+    my (%seen, @fortunes);
+    for my $file (@ARGV) {
+        open(my $in, "<:raw", $file) or die "cannot read $file: $!";
+        local $/;
+        my $text = <$in>;
+        close($in);
+        $text =~ s/\r\n?/\n/g;
+        for my $fortune (split /^%[ \t]*\n/m, $text) {
+            $fortune =~ s/[ \t]+$//mg;            # trailing blanks of each line
+            $fortune =~ s/^\n+//;                 # leading empty lines
+            $fortune =~ s/\s+\z//;                # trailing white space and empty lines
+            next if $fortune eq "" || $seen{$fortune}++;
+            push @fortunes, $fortune;
+        }
+    }
+    srand(1337);                                  # Fisher-Yates with a fixed seed
+    for (my $i = $#fortunes; $i > 0; $i--) {
+        my $j = int(rand($i + 1));
+        @fortunes[$i, $j] = @fortunes[$j, $i];
+    }
+    print join("\n\n", @fortunes), "\n";
+    printf STDERR "prepare.sh: %d fortunes from %d files\n", scalar(@fortunes), scalar(@ARGV);
+' "${fortune_files[@]}" > "$out.tmp"
+mv "$out.tmp" "$out"
+
 # 4. Shuffle the documents of all sources together; hold out the last tenth of the bytes
 perl -e '
     use strict;
@@ -185,7 +217,7 @@ else
          "(build nexttoken once, or install mvn, and run again)" >&2
 fi
 
-for file in "$data/train.txt" "$data/valid.txt"; do
+for file in "$data/train.txt" "$data/valid.txt" "$data/fortunes.txt"; do
     echo "prepare.sh: wrote $file ($(wc -c < "$file") bytes)" >&2
 done
 echo "prepare.sh: done in $(( $(date +%s) - start )) s" >&2
