@@ -278,7 +278,7 @@ sub austen {
         push @chapters, $current if defined $current;
         for my $chapter (@chapters) {
             # Paragraphs are separated by empty lines; the lines of one are joined.
-            push @docs, join("\n", map { join " ", map { s/^\s+|\s+$//gr } split /\n/ }
+            push @docs, join("\n", map { join " ", grep { $_ ne "" } map { s/^\s+|\s+$//gr } split /\n/ }
                                    grep { /\S/ } split /\n\s*\n/, $chapter);
             $docs[-1] =~ s/_([^_\n]+)_/$1/g;          # _italics_
         }

@@ -210,7 +210,7 @@ if command -v java >/dev/null 2>&1 && [ -f "$jar" ]; then
         printf 'all (with the end-of-text token between the files)\t\t%s\n' "$all"
         echo "$fraction" > "$data/val-fraction"
     } > "$data/tokens.tsv"
-    column -t -s $'\t' "$data/tokens.tsv" >&2
+    { column -t -s $'\t' "$data/tokens.tsv" 2>/dev/null || cat "$data/tokens.tsv"; } >&2
     echo "prepare.sh: --val-fraction $(cat "$data/val-fraction") holds out exactly valid.txt" >&2
 else
     echo "prepare.sh: no java or no $jar: token counts and val-fraction skipped" \
