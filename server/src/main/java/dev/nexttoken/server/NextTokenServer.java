@@ -92,16 +92,14 @@ public final class NextTokenServer implements AutoCloseable {
             cfg.routes.after(ctx -> metrics.request(ENDPOINTS.contains(ctx.path()) ? ctx.path() : "other",
                     ctx.statusCode()));
             cfg.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e));
-            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus() == 413
-                    ? ApiException.tooLarge(config.maxBodyBytes()) : httpError(e)));
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, switch (e.getStatus()) {
+                case 404 -> ApiException.notFound(ctx.method().name(), ctx.path());
+                case 413 -> ApiException.tooLarge(config.maxBodyBytes());
+                default -> httpError(e);
+            }));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
                 error(ctx, ApiException.internal());
-            });
-            cfg.routes.error(404, ctx -> {
-                if (ctx.result() == null || !ctx.result().startsWith("{\"error\"")) {
-                    error(ctx, ApiException.notFound(ctx.method().name(), ctx.path()));
-                }
             });
         });
     }
