@@ -8,6 +8,7 @@ import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,8 @@ public final class NextTokenServer implements AutoCloseable {
             "/detokenize", "/health", "/metrics");
     /** How long {@link #close()} waits for running generations. */
     private static final long DRAIN_MILLIS = 10 * 60 * 1000L;
+    /** How long stopping Jetty waits for responses still being written. */
+    private static final long STOP_MILLIS = 30_000L;
     /** The most candidates {@code /v1/next} returns. */
     static final int MAX_TOP_N = 1000;
 
@@ -80,6 +83,12 @@ public final class NextTokenServer implements AutoCloseable {
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
             cfg.jetty.host = config.host();
             cfg.jetty.port = config.port();
+            // stop() waits for responses still being written (a drained request's last bytes);
+            // Javalin puts its context inside this wrapper
+            cfg.jetty.modifyServer(server -> {
+                server.setHandler(new GracefulHandler());
+                server.setStopTimeout(STOP_MILLIS);
+            });
             cfg.routes.before(this::refuseWhileDraining);
             cfg.routes.get("/health", ctx -> json(ctx, "{\"status\":\"ok\"}"));
             cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
