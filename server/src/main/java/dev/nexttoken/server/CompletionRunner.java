@@ -10,6 +10,7 @@ import dev.nexttoken.core.TokenStream;
 import dev.nexttoken.tokenizer.Tokenizer;
 
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * Runs one completion request on the generator: one {@link Generator#stream} per prompt, each
@@ -80,9 +81,13 @@ final class CompletionRunner {
                     }
                     Logprobs logprobs = null;
                     if (capture != null && token.id() >= 0) {
+                        String piece = tokenizer.piece(token.id());
+                        double logprob = capture.logprob(token.sample(), token.id());
+                        // OpenAI's top_logprobs: the most likely tokens, and the chosen one when it is not among them
+                        Map<String, Double> top = capture.top(token.sample(), request.logprobs(), tokenizer);
+                        top.putIfAbsent(piece, logprob);
                         logprobs = new Logprobs();
-                        logprobs.add(tokenizer.piece(token.id()), capture.logprob(token.sample(), token.id()),
-                                capture.top(token.sample(), request.logprobs(), tokenizer), textLength[token.sample()]);
+                        logprobs.add(piece, logprob, top, textLength[token.sample()]);
                     }
                     textLength[token.sample()] += token.text().length();
                     try {

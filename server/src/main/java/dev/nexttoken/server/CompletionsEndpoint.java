@@ -2,6 +2,8 @@ package dev.nexttoken.server;
 
 import dev.nexttoken.core.Generator;
 import io.javalin.http.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,6 +16,8 @@ import java.util.UUID;
  * {@code stream: true}.
  */
 final class CompletionsEndpoint {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CompletionsEndpoint.class);
 
     private final Generator generator;
     private final ServerConfig config;
@@ -50,6 +54,13 @@ final class CompletionsEndpoint {
                 writer.end(runner.run(request, writer, start));
             } catch (IOException clientGone) {
                 // the runner has cancelled the generation; nobody is left to answer
+            } catch (RuntimeException e) {
+                if (!ctx.res().isCommitted()) {
+                    throw e;                    // nothing sent yet: the exception handler answers with a status
+                }
+                // the events have begun: end the stream with an error event, as vLLM does
+                LOG.error("POST /v1/completions failed while streaming", e);
+                writer.fail(ApiException.internal());
             }
             return null;
         });

@@ -65,49 +65,73 @@ public record ServerConfig(String host, int port, String modelId, int maxConcurr
         private Builder() {
         }
 
-        /** @param host the address to listen on @return this */
+        /**
+         * @param host the address to listen on
+         * @return this builder
+         */
         public Builder host(String host) {
             this.host = host;
             return this;
         }
 
-        /** @param port the port, 0 for any free one @return this */
+        /**
+         * @param port the port, 0 for any free one
+         * @return this builder
+         */
         public Builder port(int port) {
             this.port = port;
             return this;
         }
 
-        /** @param modelId the served model's name @return this */
+        /**
+         * @param modelId the served model's name
+         * @return this builder
+         */
         public Builder modelId(String modelId) {
             this.modelId = modelId;
             return this;
         }
 
-        /** @param n generations at once @return this */
+        /**
+         * @param n generations at once
+         * @return this builder
+         */
         public Builder maxConcurrent(int n) {
             this.maxConcurrent = n;
             return this;
         }
 
-        /** @param n waiting requests @return this */
+        /**
+         * @param n waiting requests
+         * @return this builder
+         */
         public Builder queue(int n) {
             this.queue = n;
             return this;
         }
 
-        /** @param n the largest max_tokens @return this */
+        /**
+         * @param n the largest max_tokens
+         * @return this builder
+         */
         public Builder maxTokensLimit(int n) {
             this.maxTokensLimit = n;
             return this;
         }
 
-        /** @param n the longest prompt in tokens @return this */
+        /**
+         * @param n the longest prompt in tokens
+         * @return this builder
+         */
         public Builder maxPromptTokens(int n) {
             this.maxPromptTokens = n;
             return this;
         }
 
-        /** @param n the largest body in bytes @return this */
+        /**
+         * @param n the largest body in bytes
+         * @return this builder
+         */
         public Builder maxBodyBytes(long n) {
             this.maxBodyBytes = n;
             return this;

@@ -49,6 +49,16 @@ final class SseCompletionWriter implements CompletionSink {
         send("[DONE]");
     }
 
+    /** An error after the events have begun: {@code data: {"error": {...}}}, then {@code [DONE]}. */
+    void fail(ApiException e) {
+        try {
+            send(Json.error(e));
+            send("[DONE]");
+        } catch (IOException clientGone) {
+            // nobody is left to tell
+        }
+    }
+
     private String chunk(int choice, String text, Logprobs logprobs, String reason) {
         ObjectNode node = json.envelope();
         CompletionJson.choice((ArrayNode) node.get("choices"), choice, text, logprobs, reason);

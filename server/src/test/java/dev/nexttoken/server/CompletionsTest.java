@@ -146,7 +146,9 @@ class CompletionsTest {
             double lp = logprobs.get("token_logprobs").get(i).asDouble();
             assertTrue(lp <= 0, "a log-probability is <= 0: " + lp);
             JsonNode top = logprobs.get("top_logprobs").get(i);
-            assertTrue(top.size() >= 1 && top.size() <= 3, top.toString());
+            assertTrue(top.size() >= 1 && top.size() <= 4, top.toString());
+            assertEquals(lp, top.get(logprobs.get("tokens").get(i).asText()).asDouble(), 1e-9,
+                    "the chosen token is among top_logprobs");
             // greedy: the chosen token is the most likely one
             double best = top.fields().next().getValue().asDouble();
             assertEquals(best, lp, 1e-6);

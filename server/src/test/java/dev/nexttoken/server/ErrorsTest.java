@@ -130,6 +130,10 @@ class ErrorsTest {
             assertEquals("server_error", error.get("type").asText());
             assertFalse(response.body().contains("Exception"), response.body());
             assertFalse(response.body().contains("at dev."), response.body());
+            HttpResponse<String> streamed = broken.post("/v1/completions",
+                    "{\"prompt\": \"x\", \"max_tokens\": 2, \"stream\": true}");
+            assertEquals(500, streamed.statusCode(), streamed.body());
+            assertEquals("internal_error", TestServer.json(streamed).get("error").get("code").asText());
         }
     }
 }
