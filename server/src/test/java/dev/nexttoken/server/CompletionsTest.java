@@ -168,6 +168,51 @@ class CompletionsTest {
     }
 
     @Test
+    void maxTokensZeroWithEchoScoresThePrompt() throws Exception {
+        // how evaluation harnesses score a text: echo it, generate nothing, read the log-probabilities
+        JsonNode body = TestServer.json(server.post("/v1/completions", """
+                {"prompt": "A fool and his money", "max_tokens": 0, "echo": true, "logprobs": 0}"""));
+        JsonNode choice = body.get("choices").get(0);
+        assertEquals("A fool and his money", choice.get("text").asText());
+        assertEquals("length", choice.get("finish_reason").asText());
+        assertEquals(0, body.get("usage").get("completion_tokens").asInt());
+        JsonNode values = choice.get("logprobs").get("token_logprobs");
+        double[] losses = server.generator.score("A fool and his money").tokenLosses();
+        assertEquals(losses.length + 1, values.size());
+        double sum = 0;
+        for (int i = 1; i < values.size(); i++) {
+            sum += values.get(i).asDouble();
+        }
+        assertEquals(-server.generator.score("A fool and his money").loss() * losses.length, sum, 1e-3);
+        assertEquals("[0,1,6,10,14]", choice.get("logprobs").get("text_offset").toString());
+    }
+
+    @Test
+    void concurrentRequestsEachGetWhatTheyWouldGetAlone() throws Exception {
+        List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> responses = new ArrayList<>();
+        for (int seed = 0; seed < 4; seed++) {
+            responses.add(server.http.sendAsync(java.net.http.HttpRequest.newBuilder(server.uri("/v1/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Once upon a time\","
+                            + " \"max_tokens\": 12, \"temperature\": 0.9, \"top_k\": 40, \"top_p\": 0.95,"
+                            + " \"seed\": " + seed + ", \"stream\": " + (seed % 2 == 0) + "}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()));
+        }
+        for (int seed = 0; seed < 4; seed++) {
+            String body = responses.get(seed).get().body();
+            String text;
+            if (seed % 2 == 0) {
+                StringBuilder streamed = new StringBuilder();
+                SseEvents.parse(body).forEach(chunk -> streamed.append(chunk.get("choices").get(0).get("text").asText()));
+                text = streamed.toString();
+            } else {
+                text = Json.MAPPER.readTree(body).get("choices").get(0).get("text").asText();
+            }
+            assertEquals(server.generator.generate(PROMPT, sameOptions(12, seed)).text(), text, "seed " + seed);
+        }
+    }
+
+    @Test
     void penaltiesBiasAndExtensionsReachTheSampler() throws Exception {
         // a bias of +100 on one token makes it the only choice
         JsonNode biased = TestServer.json(server.post("/v1/completions", """
