@@ -2,19 +2,15 @@ package dev.nexttoken.examples;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,18 +38,7 @@ class ServeCommandTest {
         builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         builder.redirectError(ProcessBuilder.Redirect.DISCARD);
         Process process = builder.start();
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    lines.add(line);
-                }
-            } catch (IOException e) {
-                // the child has ended
-            }
-        });
-        reader.start();
+        BlockingQueue<String> lines = ChildOutput.start(process).lines();
         try {
             String ready = lines.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             assertNotNull(ready, "serve printed no address");
