@@ -52,6 +52,32 @@ class EndpointsTest {
     }
 
     @Test
+    void tokenizeReadsSpecialTokensOnlyWhenAsked() throws Exception {
+        assertEquals("[50256,15496]", TestServer.json(server.post("/tokenize",
+                "{\"content\": \"Hello\", \"add_special\": true}")).get("tokens").toString());
+        assertEquals("[15496,50256]", TestServer.json(server.post("/tokenize",
+                "{\"content\": \"Hello<|endoftext|>\", \"parse_special\": true}")).get("tokens").toString());
+        assertTrue(TestServer.json(server.post("/tokenize", "{\"content\": \"Hello<|endoftext|>\"}"))
+                .get("tokens").size() > 2, "written as text by default");
+    }
+
+    @Test
+    void nextTakesTokenIdsAndAnEmptyPromptAndIsGreedyAtTemperatureZero() throws Exception {
+        JsonNode empty = TestServer.json(server.post("/v1/next", "{\"prompt\": \"\", \"top_n\": 3}"));
+        assertEquals("[50256]", empty.get("prompt_tokens").toString());
+        JsonNode ids = TestServer.json(server.post("/v1/next",
+                "{\"prompt\": [464, 3139], \"temperature\": 0, \"top_n\": 4}"));
+        assertEquals("[464,3139]", ids.get("prompt_tokens").toString());
+        assertEquals("GreedySampler", ids.get("sampler").asText());
+        assertEquals(0, ids.get("processors").size());
+        JsonNode best = ids.get("candidates").get(0);
+        assertEquals(best.get("id").asInt(), ids.get("chosen_id").asInt());
+        assertTrue(best.get("chosen").asBoolean());
+        assertEquals(0, best.get("stages").size());
+        assertEquals(best.get("probability_t1").asDouble(), best.get("probability").asDouble(), 1e-9);
+    }
+
+    @Test
     void healthSaysOk() throws Exception {
         HttpResponse<String> response = server.get("/health");
         assertEquals(200, response.statusCode());
