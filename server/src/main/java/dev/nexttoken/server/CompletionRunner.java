@@ -66,11 +66,13 @@ final class CompletionRunner {
             LogprobCapture capture = request.logprobs() == null ? null : new LogprobCapture();
             GenerationOptions options = capture == null ? request.options()
                     : request.options().toBuilder().addProcessor(capture).build();
+            int lastStep = -1;
             try (TokenStream tokens = generator.stream(prompt, options)) {
                 while (tokens.hasNext()) {
                     GeneratedToken token = tokens.next();
                     long now = System.nanoTime();
-                    if (token.id() >= 0) {
+                    if (token.id() >= 0 && token.step() > lastStep) {       // the first token of a model step
+                        lastStep = token.step();
                         if (first) {
                             metrics.firstToken(now - startNanos);
                             first = false;
@@ -95,6 +97,9 @@ final class CompletionRunner {
                     } catch (IOException e) {
                         tokens.cancel();
                         metrics.cancelled();
+                        for (Sample sample : tokens.result().samples()) {
+                            metrics.generated(sample.tokens().length);
+                        }
                         throw e;
                     }
                 }

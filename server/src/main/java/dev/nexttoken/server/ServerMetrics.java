@@ -12,8 +12,9 @@ import java.util.function.Supplier;
 
 /**
  * The server's Prometheus metrics (Micrometer): requests by endpoint and status, tokens prompted
- * and generated, generations cancelled by a client that went away, time to first token and
- * time per further token (histograms), and the queue length and running generations (gauges).
+ * and generated (a cancelled generation's tokens too), generations cancelled by a client that went
+ * away, time to first token and time per further model step of a request (histograms), and the
+ * queue length and running generations (gauges).
  * {@link #scrape()} is the text {@code GET /metrics} returns.
  */
 final class ServerMetrics {
@@ -35,7 +36,7 @@ final class ServerMetrics {
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
         perToken = Timer.builder("nexttoken.time.per.token")
-                .description("Between two generated tokens of one request")
+                .description("Between two model steps of one request (its samples share a step)")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
     }

@@ -60,6 +60,9 @@ class ConcurrencyTest {
             // the socket is closed: the next writes fail and the generation stops before its next step
             waitFor(() -> server.metric("nexttoken_generations_cancelled_total") == 1, "the generation is cancelled");
             waitFor(() -> server.metric("nexttoken_generations_running") == 0, "the slot is free again");
+            double generated = server.metric("nexttoken_tokens_generated_total");
+            assertTrue(generated >= 3 && generated < 1000, "it stopped soon after the disconnect: " + generated
+                    + " of 100000 tokens");
             HttpResponse<String> after = server.post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 2}");
             assertEquals(200, after.statusCode(), after.body());
         }

@@ -87,7 +87,11 @@ class EndpointsTest {
     @Test
     void metricsCountRequestsAndTokens() throws Exception {
         double before = server.metric("nexttoken_tokens_generated_total");
+        double firstTokens = server.metric("nexttoken_time_to_first_token_seconds_count");
+        double steps = server.metric("nexttoken_time_per_token_seconds_count");
         server.post("/v1/completions", "{\"prompt\": \"Hi\", \"max_tokens\": 5, \"ignore_eos\": true}");
+        assertEquals(firstTokens + 1, server.metric("nexttoken_time_to_first_token_seconds_count"));
+        assertEquals(steps + 4, server.metric("nexttoken_time_per_token_seconds_count"));
         server.post("/v1/completions", "{\"prompt\": \"Hi\", \"n\": 0}");
         HttpResponse<String> response = server.get("/metrics");
         assertEquals(200, response.statusCode());
