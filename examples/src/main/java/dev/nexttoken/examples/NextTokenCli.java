@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
             TokenizeCommand.class,
             BenchCommand.class,
             TrainCommand.class,
+            ServeCommand.class,
         },
         footerHeading = "%n",
         footer = {

@@ -5,17 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -168,26 +164,15 @@ class TrainKillTest {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         Process process = builder.start();
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        ChildOutput reader = ChildOutput.start(process);
+        BlockingQueue<String> lines = reader.lines();
         StringBuilder output = new StringBuilder();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    lines.add(line);
-                }
-            } catch (IOException e) {
-                // the child was killed
-            }
-            lines.add("\0end");
-        });
-        reader.start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
             while (true) {
                 String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 assertNotNull(line, moment + ": the marker did not come within " + TIMEOUT_SECONDS + " s:\n" + output);
-                if (line.equals("\0end")) {
+                if (line.equals(ChildOutput.END)) {
                     fail(moment + ": the child ended before the marker:\n" + output);
                 }
                 output.append(line).append('\n');
