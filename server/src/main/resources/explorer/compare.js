@@ -1,4 +1,5 @@
-// The notebook's comparison: the same prompt's distribution at temperatures 0.1, 1 and 10, side by side.
+// The notebook's comparison: the same prompt's distribution at temperatures 0.1, 1 and 10, side by side
+// (each chart scaled to its own largest bar, so the shapes compare: one spike, the model's, nearly flat).
 
 import { next } from './api.js';
 import { label } from './distribution.js';
@@ -12,7 +13,7 @@ function smallChart(canvas) {
     options: {
       animation: { duration: 200 },
       plugins: { legend: { display: false } },
-      scales: { y: { min: 0, max: 1 }, x: { ticks: { autoSkip: false, maxRotation: 60, minRotation: 60 } } },
+      scales: { y: { min: 0, ticks: { callback: (v) => `${Number((100 * v).toPrecision(2))}%` } }, x: { ticks: { autoSkip: false, maxRotation: 60, minRotation: 60 } } },
     },
   });
 }

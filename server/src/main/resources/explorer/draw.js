@@ -14,15 +14,16 @@ export function showDraw(container, response) {
   const strip = document.createElement('div');
   strip.className = 'strip';
   strip.setAttribute('role', 'img');
-  for (const interval of draw.intervals) {
+  draw.intervals.forEach((interval, i) => {
     const segment = document.createElement('div');
     const token = byId.get(interval.id).token;
-    segment.className = interval.id === response.chosen_id ? 'segment chosen' : 'segment';
+    segment.className = interval.id === response.chosen_id ? 'segment chosen' : `segment shade-${i % 2}`;
+    if (interval.to - interval.from > 0.05) segment.textContent = label(token);
     segment.style.left = `${100 * interval.from}%`;
     segment.style.width = `${100 * (interval.to - interval.from)}%`;
     segment.title = `${label(token)}: [${interval.from.toFixed(4)}, ${interval.to.toFixed(4)})`;
     strip.append(segment);
-  }
+  });
   const marker = document.createElement('div');
   marker.className = 'marker';
   marker.style.left = `${100 * draw.u}%`;

@@ -70,7 +70,10 @@ function sample() {
 
 async function generate() {
   const out = $('generated');
-  out.replaceChildren();
+  const context = document.createElement('span');
+  context.className = 'context';
+  context.textContent = prompt.value;
+  out.replaceChildren(context);
   out.dataset.state = 'streaming';
   $('generate').disabled = true;
   try {

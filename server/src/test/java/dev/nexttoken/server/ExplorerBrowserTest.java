@@ -107,28 +107,28 @@ class ExplorerBrowserTest {
         // "generate" streams shaded tokens: the same text as the completion with these options
         WebElement maxTokens = chrome.findElement(By.id("max-tokens"));
         maxTokens.clear();
-        maxTokens.sendKeys("12");
+        maxTokens.sendKeys("24");
         chrome.findElement(By.id("generate")).click();
         WebElement generated = chrome.findElement(By.id("generated"));
         new WebDriverWait(chrome, WAIT).until(d -> "done".equals(generated.getDomAttribute("data-state")));
         List<WebElement> tokens = generated.findElements(By.cssSelector(".tok"));
         JsonNode completion = TestServer.json(server.post("/v1/completions", """
-                {"prompt": %s, "max_tokens": 12, "temperature": 0.5, "top_k": 3, "seed": 1338}"""
+                {"prompt": %s, "max_tokens": 24, "temperature": 0.5, "top_k": 3, "seed": 1338}"""
                 .formatted(Json.MAPPER.writeValueAsString(afterSample)))).get("choices").get(0);
         assertEquals(completion.get("text").asText(), script(
                 "return [...document.querySelectorAll('#generated .tok .text')].map(e => e.textContent).join('')"));
-        assertTrue(tokens.size() >= 1 && tokens.size() <= 12, tokens.size() + " tokens");
+        assertTrue(tokens.size() >= 1 && tokens.size() <= 24, tokens.size() + " tokens");
         for (WebElement token : tokens) {
             double p = Double.parseDouble(token.getDomAttribute("data-probability"));
             assertTrue(p > 0 && p <= 1, "p = " + p);
             assertTrue(token.getCssValue("background-color").startsWith("rgba(230, 126, 34"),
                     token.getCssValue("background-color"));
         }
+        saveScreenshot(chrome.findElement(By.cssSelector("section.generation")), "explorer-generated.png");
         new Actions(chrome).moveToElement(tokens.get(0)).perform();
         WebElement alternatives = tokens.get(0).findElement(By.cssSelector(".alts"));
         assertTrue(alternatives.isDisplayed(), "hover shows the alternatives");
         assertTrue(alternatives.getText().contains("%"), alternatives.getText());
-        saveScreenshot(chrome.findElement(By.cssSelector("section.generation")), "explorer-generated.png");
         assertEquals("", chrome.findElement(By.id("status")).getText(), "no error shown");
     }
 
@@ -196,6 +196,7 @@ class ExplorerBrowserTest {
     }
 
     private static void saveScreenshot(WebElement element, String name) throws IOException, InterruptedException {
+        ((JavascriptExecutor) chrome).executeScript("arguments[0].scrollIntoView({block: 'start'})", element);
         Thread.sleep(400);                                                  // Chart.js' animation ends
         Path shot = element.getScreenshotAs(OutputType.FILE).toPath();
         Path dir = Files.createDirectories(Path.of("target", "explorer-screenshots"));
