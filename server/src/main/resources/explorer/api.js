@@ -1,4 +1,5 @@
-// The server's endpoints the page uses: /v1/next (one step) and /v1/completions (a streamed continuation).
+// The server's endpoints the page uses: /v1/next (one step), /v1/completions (a streamed continuation)
+// and /detokenize (a drawn token outside the shown candidates).
 
 async function postJson(path, body, signal) {
   const response = await fetch(path, {
@@ -17,6 +18,11 @@ async function postJson(path, body, signal) {
 /** The next-token table of POST /v1/next for a prompt and sampling options. */
 export function next(prompt, options, topN, signal) {
   return postJson('/v1/next', { prompt, top_n: topN, ...options }, signal);
+}
+
+/** The text of token ids (POST /detokenize). */
+export async function detokenize(tokens) {
+  return (await postJson('/detokenize', { tokens })).content;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Wires the page: the prompt and sliders ask /v1/next (debounced), "sample" and a click on a candidate
 // append a token and move on to the next position, "generate" streams a shaded continuation.
 
-import { next, stream } from './api.js';
+import { detokenize, next, stream } from './api.js';
 import { samplingOptions, showValues, debounce } from './options.js';
 import { Distribution } from './distribution.js';
 import { showDraw } from './draw.js';
@@ -57,15 +57,16 @@ function append(token) {
 }
 
 /** Appends the token the seed draws, then moves the seed on by one for the next step. */
-function sample() {
+async function sample() {
   if (!latest) return;
   const chosen = latest.candidates.find((c) => c.id === latest.chosen_id);
-  if (!chosen) {
-    status.textContent = `the drawn token ${latest.chosen_id} is outside the top ${TOP_N}`;
-    return;
+  try {
+    const token = chosen ? chosen.token : await detokenize([latest.chosen_id]);
+    $('seed').value = String(Number($('seed').value) + 1);
+    append(token);
+  } catch (error) {
+    fail(error);
   }
-  $('seed').value = String(Number($('seed').value) + 1);
-  append(chosen.token);
 }
 
 async function generate() {

@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The explorer page in headless Chromium against a running server: typing a prompt and moving the
- * temperature and top-k sliders redraws the distribution with exactly what {@code /v1/next}
- * returns for those options, clicking a candidate appends it, "sample" appends the token the seed
+ * temperature and top-k sliders redraws the distribution (the chart's bars and the table) with
+ * exactly what {@code /v1/next} returns for those options, clicking a candidate appends it, "sample" appends the token the seed
  * draws, "generate" streams shaded tokens equal to the completion the same options give. Screenshots go
  * to {@code target/explorer-screenshots/}, and also to the folder named by the system property
  * {@code explorer.screenshots} when given (docs/images for the documentation).
@@ -171,6 +171,12 @@ class ExplorerBrowserTest {
                     row.get("removedBy").asText());
         }
         assertEquals(expected.get("chosen_id").asText(), table.getDomAttribute("data-chosen-id"));
+        JsonNode bars = Json.MAPPER.readTree(script("return JSON.stringify(Chart.getChart('distribution-chart')"
+                + ".data.datasets.map(d => d.data))"));
+        for (int i = 0; i < candidates.size(); i++) {
+            assertEquals(candidates.get(i).get("probability_t1").asDouble(), bars.get(0).get(i).asDouble(), 0.0);
+            assertEquals(candidates.get(i).get("probability").asDouble(), bars.get(1).get(i).asDouble(), 0.0);
+        }
         return expected;
     }
 
