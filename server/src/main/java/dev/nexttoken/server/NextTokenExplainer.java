@@ -6,6 +6,7 @@ import dev.nexttoken.core.NextTokenTable;
 import dev.nexttoken.core.TraceCandidate;
 import dev.nexttoken.sampling.LogitsContext;
 import dev.nexttoken.sampling.LogitsProcessor;
+import dev.nexttoken.sampling.MultinomialSampler;
 import dev.nexttoken.sampling.RowLogitsProcessor;
 import dev.nexttoken.sampling.SamplingOptions;
 import dev.nexttoken.sampling.SamplingPipeline;
@@ -22,7 +23,7 @@ import java.util.List;
  * candidate's logit after every processor of the chain. For those it takes the raw logits of the
  * whole vocabulary (a second {@code next} call, greedy and without processors, with a processor
  * that copies them) and runs the same chain ({@link SamplingPipeline#of}) on them one processor at
- * a time.
+ * a time; the last of them also gives where the sampler's draw fell ({@link SamplerDraw}).
  */
 final class NextTokenExplainer {
 
@@ -72,8 +73,11 @@ final class NextTokenExplainer {
                     Math.exp(candidate.rawLogit() - logSumExp), candidate.probability(), removedBy[c],
                     candidate.id() == table.chosenId()));
         }
+        NextTokenResponse.Draw draw = pipeline.sampler() instanceof MultinomialSampler
+                ? SamplerDraw.of(row, options.seed(), candidates.stream().mapToInt(TraceCandidate::id).toArray())
+                : null;
         return new NextTokenResponse("next_token_table", model, context, options.seed(), names,
-                pipeline.sampler().name(), table.chosenId(), out);
+                pipeline.sampler().name(), table.chosenId(), draw, out);
     }
 
     /** The lm_head output for the prompt's next position, all of the vocabulary. */

@@ -20,6 +20,10 @@ import java.util.List;
  *   "processors": ["TemperatureProcessor(temperature=0.7)", "TopKProcessor(k=3)"],  // the chain, in order
  *   "sampler": "MultinomialSampler",
  *   "chosen_id": 6342,                              // what generate() draws first with these options and seed
+ *   "draw": {                                       // the sampler's uniform draw; null at temperature 0
+ *     "u": 0.3127,
+ *     "intervals": [{"id": 6342, "from": 0.1702, "to": 0.6502}]  // kept candidates' [from, to) of the
+ *   },                                              // cumulative distribution in token-id order
  *   "candidates": [                                 // top_n tokens: by final probability, then raw logit
  *     {
  *       "id": 6342,
@@ -39,7 +43,8 @@ import java.util.List;
  * }</pre>
  *
  * At temperature 0 (greedy) no sampling processor runs (only penalties and biases) and
- * {@code probability} is the softmax of the processed logits; {@code chosen_id} is their argmax.
+ * {@code probability} is the softmax of the processed logits; {@code chosen_id} is their argmax;
+ * {@code draw} is null.
  *
  * @param object        always {@code next_token_table}
  * @param model         the served model's id
@@ -48,12 +53,36 @@ import java.util.List;
  * @param processors    the processor chain, in order
  * @param sampler       the sampler's name
  * @param chosenId      the token drawn
+ * @param draw          where the multinomial sampler's draw fell, or null for the greedy sampler
  * @param candidates    the top candidates
  */
-@JsonPropertyOrder({"object", "model", "prompt_tokens", "seed", "processors", "sampler", "chosen_id", "candidates"})
+@JsonPropertyOrder({"object", "model", "prompt_tokens", "seed", "processors", "sampler", "chosen_id", "draw",
+        "candidates"})
 public record NextTokenResponse(String object, String model, @JsonProperty("prompt_tokens") int[] promptTokens,
                                 long seed, List<String> processors, String sampler,
-                                @JsonProperty("chosen_id") int chosenId, List<Candidate> candidates) {
+                                @JsonProperty("chosen_id") int chosenId,
+                                @JsonInclude(JsonInclude.Include.ALWAYS) Draw draw, List<Candidate> candidates) {
+
+    /**
+     * The multinomial sampler's draw ({@link SamplerDraw}): it chooses the token whose interval of
+     * the cumulative distribution, in token-id order, holds {@code u}.
+     *
+     * @param u         the uniform number in {@code [0, 1)} drawn with the seed
+     * @param intervals the kept candidates' intervals, in the order of {@code candidates}
+     */
+    public record Draw(double u, List<Interval> intervals) {
+    }
+
+    /**
+     * One token's share {@code [from, to)} of the cumulative distribution; {@code to - from} is its
+     * probability.
+     *
+     * @param id   the token id
+     * @param from the cumulative probability of the tokens with smaller ids
+     * @param to   {@code from} plus its probability
+     */
+    public record Interval(int id, double from, double to) {
+    }
 
     /**
      * One candidate token.

@@ -8,6 +8,7 @@ import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +21,9 @@ import java.util.Set;
  * The OpenAI-compatible HTTP server of {@code nexttoken serve}, on Javalin (Jetty):
  * {@code POST /v1/completions}, {@code GET /v1/models}, {@code POST /v1/next} (the next-token
  * table with each processor's effect), {@code POST /tokenize}, {@code POST /detokenize},
- * {@code GET /health} and {@code GET /metrics}. docs/SERVER.md describes every endpoint.
+ * {@code GET /health} and {@code GET /metrics}, and the explorer page at {@code /} (static files
+ * from the jar's {@code explorer/} folder, its chart library from a WebJar under
+ * {@code /webjars/}). docs/SERVER.md describes every endpoint.
  *
  * <pre>{@code
  * try (NextTokenServer server = new NextTokenServer(Generator.loadDefault(), ServerConfig.builder().port(0).build(), true)) {
@@ -83,6 +86,9 @@ public final class NextTokenServer implements AutoCloseable {
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
             cfg.jetty.host = config.host();
             cfg.jetty.port = config.port();
+            // the explorer page (index.html at /) and its chart library, both from the jar
+            cfg.staticFiles.add("/explorer", Location.CLASSPATH);
+            cfg.staticFiles.enableWebjars();
             // stop() waits for responses still being written (a drained request's last bytes);
             // Javalin puts its context inside this wrapper
             cfg.jetty.modifyServer(server -> {
