@@ -102,6 +102,33 @@ final class NativeGemv {
         ParallelRange.run(rows, MIN_DOT_ROWS, (from, to) -> dots(w, k, from, to, x, xOff, y));
     }
 
+    /**
+     * {@code y_r[v] = W[v, ·] · x_r} for every row {@code v} of {@code W [vocab, k]} and every input
+     * row {@code x_r = x[xOff + r·k, +k)}, {@code r < rows}: the lm_head of a decode step of several
+     * rows, reading {@code wte} once for all of them. Each sum is computed exactly as {@link #dots}
+     * computes it for one row (the same accumulation order), so a row's logits do not depend on how
+     * many rows share the call, nor on what the others hold.
+     *
+     * @param w     address of {@code W}, row-major {@code [vocab, k]} floats; the caller keeps it alive
+     * @param yRows per input row, the address of its {@code vocab} result floats; the caller keeps them alive
+     * @throws IllegalStateException    when the kernel is not available
+     * @throws IllegalArgumentException when {@code x} or {@code yRows} is too short or an address is missing
+     */
+    static void dots(float[] x, int xOff, int rows, int k, long w, int vocab, long[] yRows) {
+        checkAvailable();
+        if (k < 1 || vocab < 1 || rows < 1 || w == 0 || yRows.length < rows) {
+            throw new IllegalArgumentException("needs k, vocab, rows ≥ 1, a weight address and an output per row: k="
+                    + k + ", vocab=" + vocab + ", rows=" + rows + ", outputs=" + yRows.length);
+        }
+        for (int r = 0; r < rows; r++) {
+            if (yRows[r] == 0) {
+                throw new IllegalArgumentException("row " + r + " has no output address");
+            }
+        }
+        checkX(x, xOff, rows * k);
+        ParallelRange.run(vocab, MIN_DOT_ROWS, (from, to) -> dotsMany(w, k, from, to, x, xOff, rows, yRows));
+    }
+
     private static void checkAvailable() {
         if (!AVAILABLE) {
             throw new IllegalStateException("the native kernel is not available");
@@ -177,4 +204,10 @@ final class NativeGemv {
 
     /** {@code y[v] = W[v, ·] · x[xOff, xOff+k)} for {@code v} in {@code [v0, v1)}, at address y; no checks. */
     private static native void dots(long w, int k, int v0, int v1, float[] x, int xOff, long y);
+
+    /**
+     * {@code yRows[r][v] = W[v, ·] · x[xOff + r·k, +k)} for {@code v} in {@code [v0, v1)} and
+     * {@code r < rows}, each sum as {@link #dots(long, int, int, int, float[], int, long)} computes it; no checks.
+     */
+    private static native void dotsMany(long w, int k, int v0, int v1, float[] x, int xOff, int rows, long[] yRows);
 }
