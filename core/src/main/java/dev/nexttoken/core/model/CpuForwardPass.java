@@ -16,8 +16,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * route for one-row products (which repacks the weights, far below the memory bandwidth) dominate
  * a decode step, so this pass calls OpenBLAS directly on the arrays' memory:
  * <ul>
- * <li>the weight products of a decode step (1–16 rows) run on {@link NativeGemv} where it is
- * available; otherwise one row is one {@code sgemv}, with the bias pre-loaded into the output
+ * <li>the weight products of a decode step run on {@link NativeGemv} where it is available (in
+ * blocks of up to 16 rows), and so does its lm_head; its results for a row do not depend on the
+ * other rows, so several caches can decode in one pass ({@link #lastLogitsTogether}) and each get
+ * what it gets alone; otherwise one row is one {@code sgemv}, with the bias pre-loaded into the output
  * ({@code beta = 1}); products of several rows (a decode batch; a prompt of 8 rows or more with
  * AVX-512) run on the Java Vector API's {@link VectorGemm} when the module is present
  * ({@code --add-modules jdk.incubator.vector}), else on {@code sgemm} (see {@link #productsFor});</li>

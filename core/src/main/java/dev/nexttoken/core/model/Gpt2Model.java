@@ -105,9 +105,10 @@ public final class Gpt2Model implements AutoCloseable {
     /**
      * One decode step of several caches in one pass: {@code ids[i]} holds one new token for each
      * sequence of {@code caches[i]}, run after that cache's own positions (each cache its own batch
-     * size and length). On the CPU path the rows of all caches share each read of the weights;
-     * each cache's logits are exactly, bit for bit, what {@link #forward} gives it alone, whatever
-     * the other caches hold: what lets a server decode concurrent requests together.
+     * size and length). On the CPU path with the native kernel (AVX-512) the rows of all caches
+     * share each read of the weights; elsewhere the caches run one after the other. Either way each
+     * cache's logits are exactly, bit for bit, what {@link #forward} gives it alone, whatever the
+     * other caches hold: what lets a server decode concurrent requests together.
      *
      * @param ids    {@code [caches][B_i]} one token id per sequence, {@code ids[i].length == caches[i].batchSize()}
      * @param caches distinct caches, each with {@code remaining() >= 1}

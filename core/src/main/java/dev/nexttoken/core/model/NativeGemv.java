@@ -13,8 +13,11 @@ import java.util.Locale;
 
 /**
  * A few rows (1 to {@link #MAX_ROWS}) times a weight matrix in native code
- * ({@code core/src/main/c/nexttoken_gemv.c}): the weight products of decode steps, and the
- * lm_head of batch 1, on the CPU path, where the time is what it takes to read each weight once.
+ * ({@code core/src/main/c/nexttoken_gemv.c}): the weight products and the lm_head of decode
+ * steps on the CPU path, where the time is what it takes to read each weight once. A row's
+ * results are the same bits whatever rows share the call (the kernels for several rows sum each
+ * output in the order the one-row kernels do; {@code NativeGemvRowCountTest}), which is what lets
+ * sequences decoded together ({@link Gpt2Model#forwardTogether}) get exactly what each gets alone.
  * Why native code: with 512-bit loads one core keeps more bytes in flight than OpenBLAS's
  * {@code sgemv} (it runs its AVX2 kernels here) or the Java Vector API, which on Java 17 reads
  * native memory only through {@code fromByteBuffer}; and at several rows it reads the weights in
