@@ -13,8 +13,9 @@ import java.util.Arrays;
  * one JVM, on one GPT-2 small (random weights of the real shape), it alternates blocks of
  * {@code steps} decode steps of one sequence alone ({@link Gpt2Model#forward}) with blocks of
  * {@code steps} joint steps of 8 separate caches ({@link Gpt2Model#forwardTogether}, cache
- * {@code i} holding {@code 16 + 8·i} positions), so both see the same load, and prints per pair
- * of blocks the tokens/s of each and their ratio, then the medians.
+ * {@code i} holding {@code 16 + 8·i} positions) and with blocks of one cache of 8 sequences
+ * ({@link Gpt2Model#forward} at batch 8: one generation of 8 samples), so all three see the same
+ * load, and prints per round the tokens/s of each and the ratios, then the medians.
  *
  * <pre>{@code
  * java --add-modules jdk.incubator.vector -cp "benchmarks/target/classes:benchmarks/target/lib/*" \
@@ -41,21 +42,33 @@ public final class DecodeTogetherRatio {
                 together[i] = prefilled(model, i);
                 next[i][0] = 100 + i;
             }
-            block(model, alone, together, next, steps, false);             // warm-up of both
-            block(model, alone, together, next, steps, true);
-            double[] aloneRates = new double[pairs];
-            double[] togetherRates = new double[pairs];
-            double[] ratios = new double[pairs];
-            for (int p = 0; p < pairs; p++) {
-                aloneRates[p] = block(model, alone, together, next, steps, false);
-                togetherRates[p] = block(model, alone, together, next, steps, true);
-                ratios[p] = togetherRates[p] / aloneRates[p];
-                System.out.printf("pair %2d: 1 alone %6.1f tokens/s, %d together %6.1f tokens/s, ratio %.2f%n",
-                        p + 1, aloneRates[p], sequences, togetherRates[p], ratios[p]);
+            KvCache batch = model.newCache(sequences);
+            int[][] prompt = new int[sequences][CONTEXT];                    // [B][T]
+            for (int[] row : prompt) {
+                Arrays.setAll(row, t -> (t * 7919) % 50000);
             }
-            System.out.printf("median: 1 alone %.1f tokens/s, %d together %.1f tokens/s, ratio %.2f (min %.2f, max %.2f)%n",
-                    median(aloneRates), sequences, median(togetherRates), median(ratios),
-                    Arrays.stream(ratios).min().orElseThrow(), Arrays.stream(ratios).max().orElseThrow());
+            model.forward(prompt, batch);
+            for (Mode mode : Mode.values()) {                                // warm-up of each
+                block(model, alone, together, batch, next, steps, mode);
+            }
+            double[][] rates = new double[Mode.values().length][pairs];
+            double[] ratios = new double[pairs];
+            double[] ofBatch = new double[pairs];
+            for (int p = 0; p < pairs; p++) {
+                for (Mode mode : Mode.values()) {
+                    rates[mode.ordinal()][p] = block(model, alone, together, batch, next, steps, mode);
+                }
+                ratios[p] = rates[Mode.TOGETHER.ordinal()][p] / rates[Mode.ALONE.ordinal()][p];
+                ofBatch[p] = rates[Mode.TOGETHER.ordinal()][p] / rates[Mode.BATCH.ordinal()][p];
+                System.out.printf("round %2d: 1 alone %6.1f tokens/s, %d together %6.1f, one cache of %d %6.1f;"
+                        + " together/alone %.2f, together/batch %.2f%n", p + 1, rates[0][p], sequences, rates[1][p],
+                        sequences, rates[2][p], ratios[p], ofBatch[p]);
+            }
+            System.out.printf("median: 1 alone %.1f tokens/s, %d together %.1f, one cache of %d %.1f;"
+                            + " together/alone %.2f (%.2f-%.2f), together/batch %.2f (%.2f-%.2f)%n",
+                    median(rates[0]), sequences, median(rates[1]), sequences, median(rates[2]),
+                    median(ratios), min(ratios), max(ratios), median(ofBatch), min(ofBatch), max(ofBatch));
+            batch.close();
             alone.close();
             for (KvCache cache : together) {
                 cache.close();
@@ -72,23 +85,48 @@ public final class DecodeTogetherRatio {
         return cache;
     }
 
-    /** Tokens/s of {@code steps} steps, alone or together; the caches are rewound after each step. */
-    private static double block(Gpt2Model model, KvCache alone, KvCache[] together, int[][] next, int steps,
-                                boolean joint) {
+    /** What a block of steps runs. */
+    private enum Mode {
+        /** One cache of one sequence, {@link Gpt2Model#forward}. */
+        ALONE,
+        /** The separate caches, {@link Gpt2Model#forwardTogether}. */
+        TOGETHER,
+        /** One cache of as many sequences, {@link Gpt2Model#forward}. */
+        BATCH
+    }
+
+    /** Tokens/s of {@code steps} steps of a mode; the caches are rewound after each step. */
+    private static double block(Gpt2Model model, KvCache alone, KvCache[] together, KvCache batch, int[][] next,
+                                int steps, Mode mode) {
         long start = System.nanoTime();
         for (int s = 0; s < steps; s++) {
-            if (joint) {
-                model.forwardTogether(next, together);
-                for (int i = 0; i < together.length; i++) {
-                    together[i].truncate(CONTEXT + 8 * i);
+            switch (mode) {
+                case ALONE -> {
+                    model.forward(new int[][] {next[0]}, alone);                  // [1][1]
+                    alone.truncate(CONTEXT);
                 }
-            } else {
-                model.forward(new int[][] {next[0]}, alone);                    // [1][1]
-                alone.truncate(CONTEXT);
+                case TOGETHER -> {
+                    model.forwardTogether(next, together);
+                    for (int i = 0; i < together.length; i++) {
+                        together[i].truncate(CONTEXT + 8 * i);
+                    }
+                }
+                case BATCH -> {
+                    model.forward(next, batch);                                   // [B][1]
+                    batch.truncate(CONTEXT);
+                }
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return (joint ? together.length : 1) * steps / seconds;
+        return (mode == Mode.ALONE ? 1 : together.length) * steps / seconds;
+    }
+
+    private static double min(double[] values) {
+        return Arrays.stream(values).min().orElseThrow();
+    }
+
+    private static double max(double[] values) {
+        return Arrays.stream(values).max().orElseThrow();
     }
 
     private static double median(double[] values) {

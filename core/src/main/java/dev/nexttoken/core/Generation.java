@@ -43,6 +43,16 @@ public final class Generation implements AutoCloseable {
         run.cancel();
     }
 
+    /**
+     * The exception that ended this generation when one of its steps failed (a processor that
+     * threw, non-finite logits, the model closed under it), or null. A failure ends only the
+     * generations it concerns: the others stepped with it carry on. Its samples then end as
+     * {@link FinishReason#CANCELLED}.
+     */
+    public RuntimeException failure() {
+        return run.failure();
+    }
+
     /** The result so far: every sample's text and tokens, complete once {@link #isDone()}. */
     public GenerationResult result() {
         return run.result();

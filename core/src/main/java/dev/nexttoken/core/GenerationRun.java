@@ -49,6 +49,8 @@ final class GenerationRun implements AutoCloseable {
     private int step;
     private boolean done;
     private volatile boolean cancelled;
+    /** What ended the run when a step of it failed, or null. */
+    private volatile RuntimeException failure;
     private double prefillMillis;
     private double decodeMillis;
     private int decodeSteps;
@@ -164,6 +166,24 @@ final class GenerationRun implements AutoCloseable {
         }
         accept(chosen);
         step++;
+    }
+
+    /**
+     * Ends the run after a step of it failed (its model call, or its own choice: a processor that
+     * threw, non-finite logits): its samples end as cancelled and its cache is freed, and
+     * {@link #failure()} keeps {@code e}. The step may have left the cache half-advanced: the run
+     * never steps again.
+     */
+    void fail(RuntimeException e) {
+        failure = e;
+        if (!done) {
+            finishAll(FinishReason.CANCELLED);
+        }
+    }
+
+    /** The exception that ended the run, or null. */
+    RuntimeException failure() {
+        return failure;
     }
 
     /** Runs steps until every sample has ended. */

@@ -179,6 +179,10 @@ public final class Generator implements AutoCloseable {
      * read once for all of them, and each gets exactly the logits, and so the tokens, it would
      * get alone. Each chooses with its own options, random stream, listener and stop conditions.
      *
+     * <p>A failure (a generation's processor that throws, non-finite logits, the model closed
+     * under the call) does not throw here: it ends the generations it concerns, each reporting it
+     * in {@link Generation#failure()}, and the others carry on.
+     *
      * <p>Call from one thread at a time for a given generation; different lists of distinct
      * generations may step on different threads.
      *

@@ -21,7 +21,12 @@ final class JointStep {
     private JointStep() {
     }
 
-    /** Advances every run of {@code runs} that has not ended by one token; runs already ended are skipped. */
+    /**
+     * Advances every run of {@code runs} that has not ended by one token; runs already ended are
+     * skipped. A failure ends only the runs it concerns ({@link GenerationRun#fail}): a run's own
+     * prefill or choice fails that run alone, the joint model call every run in it; the others
+     * carry on, so one request's bad processor cannot break the requests decoded with it.
+     */
     static void run(Gpt2Model model, List<GenerationRun> runs) {
         List<GenerationRun> joint = new ArrayList<>(runs.size());
         for (GenerationRun run : runs) {
@@ -29,7 +34,11 @@ final class JointStep {
                 continue;
             }
             if (run.needsOwnPass()) {
-                run.stepAlone();
+                try {
+                    run.stepAlone();
+                } catch (RuntimeException e) {
+                    run.fail(e);
+                }
             } else {
                 joint.add(run);
             }
@@ -44,9 +53,19 @@ final class JointStep {
             ids[i] = joint.get(i).nextTokens();
             caches[i] = joint.get(i).cache();
         }
-        INDArray[] logits = model.forwardTogether(ids, caches);          // per run [samples_i, V]
+        INDArray[] logits;
+        try {
+            logits = model.forwardTogether(ids, caches);                 // per run [samples_i, V]
+        } catch (RuntimeException e) {
+            joint.forEach(run -> run.fail(e));
+            return;
+        }
         for (int i = 0; i < joint.size(); i++) {
-            joint.get(i).chooseAndAccept(logits[i], false, start);
+            try {
+                joint.get(i).chooseAndAccept(logits[i], false, start);
+            } catch (RuntimeException e) {
+                joint.get(i).fail(e);
+            }
         }
     }
 }

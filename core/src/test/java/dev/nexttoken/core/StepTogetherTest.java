@@ -14,6 +14,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link Generator#generate} produces for each alone: greedy and sampled (temperature, top-k,
  * top-p, penalties), several samples, stop strings, prompts past the model's window (the context
  * slides), each joining at a different step and leaving when it ends; the listener hears the same
- * pieces; a cancelled one ends without disturbing the others.
+ * pieces; a cancelled one, or one whose processor throws, ends without disturbing the others.
  */
 class StepTogetherTest {
 
@@ -125,6 +126,39 @@ class StepTogetherTest {
             assertEquals(2, dropped.result().samples().get(0).tokens().length);
             assertEquals(alone.samples(), kept.result().samples());
         }
+    }
+
+    @Test
+    void aFailingGenerationEndsAloneAndTheOthersCarryOn() {
+        GenerationOptions good = GenerationOptions.builder().maxNewTokens(8).temperature(1.0).seed(3).build();
+        GenerationResult alone = gen.generate("Keep going", good);
+        int[] calls = {0};
+        GenerationOptions bad = GenerationOptions.builder().maxNewTokens(8).addProcessor((context, logits) -> {
+            if (++calls[0] == 3) {
+                throw new IllegalStateException("boom");
+            }
+        }).build();
+        try (Generation kept = gen.begin("Keep going", good, null);
+             Generation broken = gen.begin("Break", bad, null)) {
+            while (!kept.isDone()) {
+                gen.stepTogether(List.of(kept, broken));
+            }
+            assertTrue(broken.isDone());
+            assertTrue(causes(broken.failure(), "boom"), "the processor's exception: " + broken.failure());
+            assertEquals(FinishReason.CANCELLED, broken.result().samples().get(0).finishReason());
+            assertEquals(2, broken.result().samples().get(0).tokens().length);
+            assertNull(kept.failure());
+            assertEquals(alone.samples(), kept.result().samples());
+        }
+    }
+
+    private static boolean causes(Throwable e, String message) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (message.equals(t.getMessage())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
