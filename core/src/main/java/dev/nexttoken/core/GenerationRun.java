@@ -176,8 +176,15 @@ final class GenerationRun implements AutoCloseable {
      */
     void fail(RuntimeException e) {
         failure = e;
-        if (!done) {
+        if (done) {
+            return;
+        }
+        try {
             finishAll(FinishReason.CANCELLED);
+        } catch (RuntimeException listenerFailure) {                     // the listener threw again
+            e.addSuppressed(listenerFailure);
+            done = true;
+            close();
         }
     }
 

@@ -152,6 +152,36 @@ class StepTogetherTest {
         }
     }
 
+    @Test
+    void aListenerThatThrowsEndsOnlyItsGeneration() {
+        GenerationOptions options = GenerationOptions.builder().maxNewTokens(6).temperature(1.0).seed(8).build();
+        GenerationResult alone = gen.generate("Listen", options);
+        GenerationListener throwing = new GenerationListener() {
+            private int tokens;
+
+            @Override
+            public void onToken(int sample, int tokenId, String text) {
+                if (++tokens == 2) {
+                    throw new IllegalStateException("client gone");
+                }
+            }
+
+            @Override
+            public void onFinish(int sample, FinishReason reason, String remainingText) {
+                throw new IllegalStateException("still gone");
+            }
+        };
+        try (Generation kept = gen.begin("Listen", options, null);
+             Generation broken = gen.begin("Listen", options, throwing)) {
+            while (!kept.isDone()) {
+                gen.stepTogether(List.of(kept, broken));
+            }
+            assertTrue(broken.isDone());
+            assertEquals("client gone", broken.failure().getMessage());
+            assertEquals(alone.samples(), kept.result().samples());
+        }
+    }
+
     private static boolean causes(Throwable e, String message) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (message.equals(t.getMessage())) {
