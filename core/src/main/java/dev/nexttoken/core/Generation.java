@@ -19,9 +19,9 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Made by {@link Generator#begin}; it holds its attention cache (allocated at its first step)
- * until it ends or is closed. Stepped by one thread at a time; {@link #cancel()} is safe from any
- * thread (a client that went away): the generation then ends at its next step, as
- * {@link FinishReason#CANCELLED}, without running the model.
+ * until it ends or is closed. Stepped by one thread at a time; {@link #isDone()} and
+ * {@link #cancel()} are safe from any thread (a client that went away cancels: the generation
+ * then ends at its next step, as {@link FinishReason#CANCELLED}, without running the model).
  */
 public final class Generation implements AutoCloseable {
 

@@ -47,7 +47,8 @@ final class GenerationRun implements AutoCloseable {
     private KvCache cache;
     private int[][] pending;
     private int step;
-    private boolean done;
+    /** Written by the stepping thread; volatile so that another thread (a request waiting on it) sees it. */
+    private volatile boolean done;
     private volatile boolean cancelled;
     /** What ended the run when a step of it failed, or null. */
     private volatile RuntimeException failure;
