@@ -47,8 +47,11 @@ final class GenerationRun implements AutoCloseable {
     private KvCache cache;
     private int[][] pending;
     private int step;
-    private boolean done;
+    /** Written by the stepping thread; volatile so that another thread (a request waiting on it) sees it. */
+    private volatile boolean done;
     private volatile boolean cancelled;
+    /** What ended the run when a step of it failed, or null. */
+    private volatile RuntimeException failure;
     private double prefillMillis;
     private double decodeMillis;
     private int decodeSteps;
@@ -91,19 +94,67 @@ final class GenerationRun implements AutoCloseable {
 
     /** Runs the model once and adds one token to every running sample. */
     void step() {
+        if (!endIfCancelled()) {
+            stepAlone();
+        }
+    }
+
+    /** A step whose model call is this run's alone (its checks done): prefill, or decode at batch {@code samples}. */
+    void stepAlone() {
+        long start = System.nanoTime();
+        boolean first = cache == null;
+        INDArray logits = first ? prefill() : decode();                 // [samples, V], owned by the cache
+        chooseAndAccept(logits, first, start);
+    }
+
+    /**
+     * The first half of a step's checks: throws once the run has ended, and ends it, without
+     * running the model, when it was cancelled.
+     *
+     * @return whether the run has just ended as cancelled (the step is then over)
+     */
+    boolean endIfCancelled() {
         if (done) {
             throw new IllegalStateException("the generation has ended");
         }
         if (cancelled) {
             finishAll(FinishReason.CANCELLED);
-            return;
+            return true;
         }
-        long start = System.nanoTime();
-        boolean first = cache == null;
-        int[] chosen;
-        INDArray logits = first ? prefill() : decode();                 // [samples, V], owned by the cache
+        return false;
+    }
+
+    /**
+     * Whether the next step must run the model for this run alone: the prompt's prefill, or the
+     * context re-run from position 0 once the window is full. Otherwise it is one decode position
+     * per sample, which may share a pass with other runs ({@link #cache()}, {@link #nextTokens()}).
+     */
+    boolean needsOwnPass() {
+        return cache == null || cache.remaining() < 1;
+    }
+
+    /** The cache of a run past its prefill: what a decode step shared with other runs advances. */
+    KvCache cache() {
+        return cache;
+    }
+
+    /** The token each sample feeds to the model next (its last one), {@code [samples]}. */
+    int[] nextTokens() {
+        int[] tokens = new int[samples];
+        for (int i = 0; i < samples; i++) {
+            tokens[i] = pending[i][0];
+        }
+        return tokens;
+    }
+
+    /**
+     * The second half of a step: the sampling pipeline chooses from {@code logits [samples, V]}
+     * (this run's rows of the model's output), and each sample takes its token (listener, stop
+     * strings, end of text, length). {@code start} is when the step's model call began.
+     */
+    void chooseAndAccept(INDArray logits, boolean first, long start) {
         LogitsContext context = LogitsContext.of(tokenizer.vocabSize(), step, histories(), promptLengths());
-        chosen = choose(context, logits);
+        int[] chosen = choose(context, logits);
         if (first && samples > 1) {
             logits.close();                                              // the copy made for the batch
         }
@@ -116,6 +167,31 @@ final class GenerationRun implements AutoCloseable {
         }
         accept(chosen);
         step++;
+    }
+
+    /**
+     * Ends the run after a step of it failed (its model call, or its own choice: a processor that
+     * threw, non-finite logits): its samples end as cancelled and its cache is freed, and
+     * {@link #failure()} keeps {@code e}. The step may have left the cache half-advanced: the run
+     * never steps again.
+     */
+    void fail(RuntimeException e) {
+        failure = e;
+        if (done) {
+            return;
+        }
+        try {
+            finishAll(FinishReason.CANCELLED);
+        } catch (RuntimeException listenerFailure) {                     // the listener threw again
+            e.addSuppressed(listenerFailure);
+            done = true;
+            close();
+        }
+    }
+
+    /** The exception that ended the run, or null. */
+    RuntimeException failure() {
+        return failure;
     }
 
     /** Runs steps until every sample has ended. */

@@ -16,14 +16,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The library's front door: a GPT-2 and its tokenizer, and the calls a user makes —
- * {@link #generate}, {@link #stream}, {@link #next} and {@link #score}.
+ * {@link #generate}, {@link #stream}, {@link #next} and {@link #score}; and for a server that
+ * decodes concurrent requests together, {@link #begin} and {@link #stepTogether}.
  *
  * <pre>{@code
  * try (Generator gen = Generator.load(Path.of("models/gpt2"))) {    // or Generator.loadDefault()
@@ -148,6 +153,57 @@ public final class Generator implements AutoCloseable {
             }
         };
         return new TokenStream(newRun(promptTokens, options, queue), ready);
+    }
+
+    /**
+     * Begins a generation that a scheduler steps with {@link #stepTogether}, together with
+     * others; it produces what {@link #generate(String, GenerationOptions, GenerationListener)}
+     * produces. Nothing runs until its first step; close it if it is dropped before it ends.
+     *
+     * @param listener told each piece of text as it comes, or null
+     */
+    public Generation begin(String prompt, GenerationOptions options, GenerationListener listener) {
+        return begin(encode(prompt, options), options, listener);
+    }
+
+    /** Begins a generation from a prompt given as token ids; an empty prompt starts from {@code <|endoftext|>}. */
+    public Generation begin(int[] promptTokens, GenerationOptions options, GenerationListener listener) {
+        return new Generation(this, newRun(promptTokens, options, listener));
+    }
+
+    /**
+     * Advances every generation of {@code generations} that has not ended by one token (those
+     * that ended are skipped; a cancelled one ends without running the model). A generation at
+     * its first step runs its prompt alone (a scheduler may step a newcomer by itself first, to
+     * keep the others' steps short); all the others decode in one joint model call, each weight
+     * read once for all of them, and each gets exactly the logits, and so the tokens, it would
+     * get alone. Each chooses with its own options, random stream, listener and stop conditions.
+     *
+     * <p>A failure (a generation's processor that throws, non-finite logits, the model closed
+     * under the call) does not throw here: it ends the generations it concerns, each reporting it
+     * in {@link Generation#failure()}, and the others carry on.
+     *
+     * <p>Call from one thread at a time for a given generation; different lists of distinct
+     * generations may step on different threads.
+     *
+     * @throws IllegalArgumentException if a generation was begun by another generator or is listed twice
+     */
+    public void stepTogether(List<Generation> generations) {
+        Objects.requireNonNull(generations, "generations");
+        checkOpen();
+        List<GenerationRun> runs = new ArrayList<>(generations.size());
+        Set<Generation> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Generation g : generations) {
+            Objects.requireNonNull(g, "a generation in the list is null");
+            if (g.owner() != this) {
+                throw new IllegalArgumentException("a generation begun by another generator cannot step with this one's");
+            }
+            if (!seen.add(g)) {
+                throw new IllegalArgumentException("a generation is listed twice: each steps once per call");
+            }
+            runs.add(g.run());
+        }
+        JointStep.run(model, runs);
     }
 
     /**

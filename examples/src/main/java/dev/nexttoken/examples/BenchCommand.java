@@ -2,6 +2,7 @@ package dev.nexttoken.examples;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.nexttoken.core.Generation;
 import dev.nexttoken.core.GenerationOptions;
 import dev.nexttoken.core.GenerationResult;
 import dev.nexttoken.core.Generator;
@@ -17,7 +18,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -72,6 +75,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Sequences decoded together (default ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--together", description = "Decode the --batch sequences as that many separate generations"
+            + " stepped together (Generator.stepTogether: a server's continuous batching), each prefilled alone,"
+            + " instead of one generation of --batch samples.")
+    boolean together;
+
     @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "16",
             description = "Length of the prompt to prefill (default ${DEFAULT-VALUE}).")
     int promptTokens;
@@ -100,7 +108,7 @@ public final class BenchCommand implements Callable<Integer> {
     Path writeModel;
 
     /** What one bench run measured; medians with min and max over the repeats. */
-    @JsonPropertyOrder({"model", "compute_path", "batch", "prompt_tokens", "new_tokens", "repeat",
+    @JsonPropertyOrder({"model", "compute_path", "batch", "together", "prompt_tokens", "new_tokens", "repeat",
             "decode_tokens_per_s", "decode_tokens_per_s_min", "decode_tokens_per_s_max",
             "decode_tokens_per_s_per_sequence", "decode_ms_per_step",
             "prefill_tokens_per_s", "prefill_tokens_per_s_min", "prefill_tokens_per_s_max",
@@ -109,6 +117,7 @@ public final class BenchCommand implements Callable<Integer> {
             @JsonProperty("model") String model,
             @JsonProperty("compute_path") String computePath,
             @JsonProperty("batch") int batch,
+            @JsonProperty("together") boolean together,
             @JsonProperty("prompt_tokens") int promptTokens,
             @JsonProperty("new_tokens") int newTokens,
             @JsonProperty("repeat") int repeat,
@@ -178,7 +187,11 @@ public final class BenchCommand implements Callable<Integer> {
             GenerationOptions options = GenerationOptions.builder()
                     .maxNewTokens(newTokens).numSamples(batch).stopAtEndOfText(false).seed(1).build();
             for (int i = 0; i < warmup; i++) {
-                generator.generate(prompt, options, null);
+                if (together) {
+                    runTogether(generator, prompt);
+                } else {
+                    generator.generate(prompt, options, null);
+                }
                 if (!json) {
                     err.println("warm-up " + (i + 1) + "/" + warmup + " done");
                 }
@@ -188,8 +201,8 @@ public final class BenchCommand implements Callable<Integer> {
             double[] firstToken = new double[repeat];
             double[] perStep = new double[repeat];
             for (int i = 0; i < repeat; i++) {
-                GenerationResult result = generator.generate(prompt, options, null);
-                Timings t = result.timings();
+                Timings t = together ? runTogether(generator, prompt)
+                        : generator.generate(prompt, options, null).timings();
                 decode[i] = batch * t.decodeSteps() / (t.decodeMillis() / 1000);
                 perStep[i] = t.millisPerDecodeStep();
                 firstToken[i] = t.prefillMillis();
@@ -199,7 +212,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
             double weightsMb = generator.model().weights().parameterCount() * 4.0 / (1 << 20);
-            Report report = new Report(name, generator.model().computePath().name(), batch, promptTokens,
+            Report report = new Report(name, generator.model().computePath().name(), batch, together, promptTokens,
                     newTokens, repeat, median(decode), min(decode), max(decode), median(decode) / batch,
                     median(perStep), median(prefill), min(prefill), max(prefill), median(firstToken),
                     startupSeconds, loadSeconds, weightsMb, peakRssMb());
@@ -212,6 +225,38 @@ public final class BenchCommand implements Callable<Integer> {
             out.flush();
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * {@code --batch} generations of one sample each (seeds 1, 2, …), each prefilled by itself as
+     * a server's newcomer is, then stepped together until they end. The timings are of the wall
+     * clock: the first one's prefill, and the joint decode steps.
+     */
+    private Timings runTogether(Generator generator, int[] prompt) {
+        List<Generation> generations = new ArrayList<>(batch);
+        try {
+            double prefillMillis = 0;
+            for (int i = 0; i < batch; i++) {
+                Generation g = generator.begin(prompt, GenerationOptions.builder().maxNewTokens(newTokens)
+                        .stopAtEndOfText(false).seed(1 + i).build(), null);
+                generations.add(g);
+                long start = System.nanoTime();
+                generator.stepTogether(List.of(g));                                  // its prefill
+                if (i == 0) {
+                    prefillMillis = (System.nanoTime() - start) / 1e6;
+                }
+            }
+            int steps = 0;
+            long start = System.nanoTime();
+            while (!generations.stream().allMatch(Generation::isDone)) {
+                generator.stepTogether(generations);
+                steps++;
+            }
+            double decodeMillis = (System.nanoTime() - start) / 1e6;
+            return new Timings(prefillMillis, decodeMillis, steps, batch * (steps + 1));
+        } finally {
+            generations.forEach(Generation::close);
+        }
     }
 
     private int writeFolder(Gpt2Weights weights, Gpt2Config config, PrintWriter err) {
@@ -228,8 +273,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     private static void printHuman(PrintWriter out, Report r) {
         out.printf("model            %s (%s, %.0f MB of float32 weights)%n", r.model(), r.computePath(), r.weightsMb());
-        out.printf("batch            %d, prompt %d tokens, %d new tokens, %d runs (medians, min-max)%n",
-                r.batch(), r.promptTokens(), r.newTokens(), r.repeat());
+        out.printf("batch            %d%s, prompt %d tokens, %d new tokens, %d runs (medians, min-max)%n",
+                r.batch(), r.together() ? " generations stepped together" : "", r.promptTokens(), r.newTokens(),
+                r.repeat());
         out.printf("decode           %.1f tokens/s in total (%.1f - %.1f), %.1f per sequence, %.2f ms per step%n",
                 r.decodeTokensPerS(), r.decodeMin(), r.decodeMax(), r.decodePerSequence(), r.decodeMsPerStep());
         out.printf("prefill          %.1f tokens/s (%.1f - %.1f)%n", r.prefillTokensPerS(), r.prefillMin(), r.prefillMax());

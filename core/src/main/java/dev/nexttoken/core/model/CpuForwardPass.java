@@ -16,8 +16,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * route for one-row products (which repacks the weights, far below the memory bandwidth) dominate
  * a decode step, so this pass calls OpenBLAS directly on the arrays' memory:
  * <ul>
- * <li>the weight products of a decode step (1–16 rows) run on {@link NativeGemv} where it is
- * available; otherwise one row is one {@code sgemv}, with the bias pre-loaded into the output
+ * <li>the weight products of a decode step run on {@link NativeGemv} where it is available (in
+ * blocks of up to 16 rows), and so does its lm_head; its results for a row do not depend on the
+ * other rows, so several caches can decode in one pass ({@link #lastLogitsTogether}) and each get
+ * what it gets alone; otherwise one row is one {@code sgemv}, with the bias pre-loaded into the output
  * ({@code beta = 1}); products of several rows (a decode batch; a prompt of 8 rows or more with
  * AVX-512) run on the Java Vector API's {@link VectorGemm} when the module is present
  * ({@code --add-modules jdk.incubator.vector}), else on {@code sgemm} (see {@link #productsFor});</li>
@@ -128,11 +130,7 @@ final class CpuForwardPass implements ForwardPass {
     public INDArray lastLogits(int[][] ids, KvCache cache) {
         int batch = ids.length;
         int time = ids[0].length;
-        CpuScratch decode = cache.scratch();
-        if (decode == null) {
-            decode = new CpuScratch(config, batch, batch);
-            cache.scratch(decode);
-        }
+        CpuScratch decode = decodeScratch(cache, batch);
         if (time == 1) {
             run(ids, cache, decode);
             finalNormAndHead(decode.x, batch, 1, decode, decode.logits);
@@ -157,15 +155,78 @@ final class CpuForwardPass implements ForwardPass {
         return logits;
     }
 
+    /**
+     * One decode step of several caches at once: their rows are stacked, so that each weight is
+     * read once for all of them; embeddings take each sequence's own position, attention runs per
+     * cache at its own length. Each row's arithmetic is the one it gets alone (the kernels are
+     * row-count-invariant: {@link NativeGemv}), so each cache's logits are the bits
+     * {@link #lastLogits} gives it alone. Without {@link NativeGemv} (no AVX-512), alone and
+     * together would take different kernels, so the caches then run one after the other.
+     */
+    @Override
+    public INDArray[] lastLogitsTogether(int[][] ids, KvCache[] caches) {
+        if (!NativeGemv.isAvailable()) {
+            return ForwardPass.super.lastLogitsTogether(ids, caches);
+        }
+        Segment[] segments = new Segment[caches.length];
+        int rows = 0;
+        for (int i = 0; i < caches.length; i++) {
+            segments[i] = new Segment(caches[i], rows, ids[i].length, 1, caches[i].length());
+            rows += ids[i].length;
+        }
+        INDArray[] logits = new INDArray[caches.length];
+        long[] outputs = new long[rows];                                  // per row, its cache's logits row
+        try (CpuScratch s = new CpuScratch(config, rows, 0)) {
+            long t = StepProfile.start(true);
+            for (int i = 0; i < caches.length; i++) {
+                for (int b = 0; b < ids[i].length; b++) {
+                    embedRow(ids[i][b], segments[i].start(), s.x, (segments[i].first() + b) * c);   // row of [rows, C]
+                }
+            }
+            t = StepProfile.add(Section.EMBED, t);
+            layers(segments, rows, 1, s, t);
+            for (int i = 0; i < caches.length; i++) {
+                logits[i] = decodeScratch(caches[i], ids[i].length).logits;                  // [B_i, V]
+                long base = address(new FloatPointer(logits[i].data().addressPointer()));
+                for (int b = 0; b < ids[i].length; b++) {
+                    outputs[segments[i].first() + b] = base + (long) b * vocab * Float.BYTES;
+                }
+            }
+            finalNormAndHead(s.x, rows, 1, s, outputs);
+        }
+        return logits;
+    }
+
+    /** The rows of one cache within a pass: rows {@code [first, first + batch·time)}, after its {@code start} positions. */
+    private record Segment(KvCache cache, int first, int batch, int time, int start) {
+    }
+
+    /** The cache's decode scratch (its logits {@code [B, V]} among them), made on first use. */
+    private CpuScratch decodeScratch(KvCache cache, int batch) {
+        CpuScratch decode = cache.scratch();
+        if (decode == null) {
+            decode = new CpuScratch(config, batch, batch);
+            cache.scratch(decode);
+        }
+        return decode;
+    }
+
     /** Embeddings and every block for the new positions; leaves the residual stream in {@code s.x}. */
     private void run(int[][] ids, KvCache cache, CpuScratch s) {
         int batch = ids.length;
         int time = ids[0].length;
-        int rows = batch * time;
         int start = cache.length();
         long t = StepProfile.start(time == 1);
         embed(ids, start, s.x);
         t = StepProfile.add(Section.EMBED, t);
+        layers(new Segment[] {new Segment(cache, 0, batch, time, start)}, batch * time, time, s, t);
+    }
+
+    /**
+     * Every block for the {@code rows} positions in {@code s.x} ({@code time} per sequence), the
+     * rows of each segment attending over its own cache, which then advances by {@code time}.
+     */
+    private void layers(Segment[] segments, int rows, int time, CpuScratch s, long t) {
         Products products = productsFor(rows, time);
         boolean blas = products == Products.BLAS;
         for (int l = 0; l < layers.length; l++) {
@@ -180,8 +241,7 @@ final class CpuForwardPass implements ForwardPass {
                         s.rowsQkv);                                                                      // [rows, 3C]
             }
             t = StepProfile.add(Section.QKV_MATMUL, t);
-            CacheAttention.attend(s.rowsQkv, cache.heapKeys(l), cache.heapValues(l), config, batch, time, start,
-                    cache.capacity(), s.rowsC);                      // writes the new keys and values; [rows, C]
+            attend(segments, l, s);                                      // writes the new keys and values; [rows, C]
             t = StepProfile.add(Section.ATTENTION, t);
             if (blas) {
                 s.blas().attended.put(s.rowsC, 0, rows * c);
@@ -212,7 +272,34 @@ final class CpuForwardPass implements ForwardPass {
             }
             t = StepProfile.add(Section.FC_PROJ_MATMUL, t);
         }
-        cache.advance(time);
+        for (Segment segment : segments) {
+            segment.cache().advance(time);
+        }
+    }
+
+    /**
+     * Layer {@code l}'s attention of every segment over its own cache, from {@code s.rowsQkv
+     * [rows, 3C]} into {@code s.rowsC [rows, C]}. A segment that does not start at row 0 is
+     * copied out to arrays of its own and back: {@link CacheAttention} reads its rows from 0.
+     */
+    private void attend(Segment[] segments, int l, CpuScratch s) {
+        for (Segment segment : segments) {
+            KvCache cache = segment.cache();
+            int rows = segment.batch() * segment.time();
+            if (segment.first() == 0) {
+                CacheAttention.attend(s.rowsQkv, cache.heapKeys(l), cache.heapValues(l), config, segment.batch(),
+                        segment.time(), segment.start(), cache.capacity(), s.rowsC);
+                continue;
+            }
+            float[] qkv = FloatArrayPool.SHARED.take(rows * 3 * c);                          // [rows_i, 3C]
+            float[] out = FloatArrayPool.SHARED.take(rows * c);                              // [rows_i, C]
+            System.arraycopy(s.rowsQkv, segment.first() * 3 * c, qkv, 0, rows * 3 * c);
+            CacheAttention.attend(qkv, cache.heapKeys(l), cache.heapValues(l), config, segment.batch(),
+                    segment.time(), segment.start(), cache.capacity(), out);
+            System.arraycopy(out, 0, s.rowsC, segment.first() * c, rows * c);
+            FloatArrayPool.SHARED.give(qkv);
+            FloatArrayPool.SHARED.give(out);
+        }
     }
 
     /** Which kernel computes a pass's weight products. */
@@ -233,8 +320,10 @@ final class CpuForwardPass implements ForwardPass {
      * <li>one row: {@link NativeGemv} (AVX-512 loads, more bytes in flight than {@code sgemv}) when
      * it is available; else {@code sgemv}, ahead of the Java kernel, which copies the weights into
      * its panels first;</li>
-     * <li>a batch decode step of 2–16 rows: {@link NativeGemv} when it is available (it reads the
-     * weights in place), else {@link VectorGemm}, which reads each weight once for all rows, where
+     * <li>a batch decode step: {@link NativeGemv} when it is available (it reads the weights in
+     * place; above {@link NativeGemv#MAX_ROWS} rows, in blocks of that many), whose results for a
+     * row do not depend on the other rows, so sequences decoded together get what each gets alone
+     * ({@link #lastLogitsTogether}); else {@link VectorGemm}, which reads each weight once for all rows, where
      * {@code sgemm} repacks the matrices; it also beat the row-streaming kernel it replaced, by more
      * with AVX2 than with AVX-512;</li>
      * <li>a prompt of 8 rows and more: {@link VectorGemm} with AVX-512, ahead of {@code sgemm}; with
@@ -242,7 +331,7 @@ final class CpuForwardPass implements ForwardPass {
      * </ul>
      */
     private Products productsFor(int rows, int time) {
-        if (NativeGemv.isAvailable() && (rows == 1 || (time == 1 && rows <= NativeGemv.MAX_ROWS))) {
+        if (NativeGemv.isAvailable() && (rows == 1 || time == 1)) {
             return Products.NATIVE_GEMV;
         }
         if (rows == 1) {
@@ -261,7 +350,10 @@ final class CpuForwardPass implements ForwardPass {
     private static void linear(Products products, float[] in, int rows, int k, Matrix w, int n, float[] b,
                                boolean accumulate, float[] out) {
         if (products == Products.NATIVE_GEMV) {
-            NativeGemv.linear(in, 0, rows, k, w.address(), n, b, accumulate, out, 0);
+            for (int r = 0; r < rows; r += NativeGemv.MAX_ROWS) {
+                int block = Math.min(NativeGemv.MAX_ROWS, rows - r);
+                NativeGemv.linear(in, r * k, block, k, w.address(), n, b, accumulate, out, r * n);
+            }
         } else {
             VectorGemm.linear(in, 0, rows, k, w.bytes(), n, b, accumulate, out, 0);
         }
@@ -270,16 +362,20 @@ final class CpuForwardPass implements ForwardPass {
     /** {@code x[b*T+t] = wte[ids[b][t]] + wpe[start+t]}. */
     private void embed(int[][] ids, int start, float[] x) {
         int time = ids[0].length;
-        float[] position = new float[c];
         for (int b = 0; b < ids.length; b++) {
             for (int t = 0; t < time; t++) {
-                int row = (b * time + t) * c;
-                at(wte, (long) ids[b][t] * c).get(x, row, c);
-                at(wpe, (long) (start + t) * c).get(position, 0, c);
-                for (int i = 0; i < c; i++) {
-                    x[row + i] += position[i];
-                }
+                embedRow(ids[b][t], start + t, x, (b * time + t) * c);
             }
+        }
+    }
+
+    /** {@code x[row, row + C) = wte[id] + wpe[position]}. */
+    private void embedRow(int id, int position, float[] x, int row) {
+        float[] wp = new float[c];
+        at(wte, (long) id * c).get(x, row, c);
+        at(wpe, (long) position * c).get(wp, 0, c);
+        for (int i = 0; i < c; i++) {
+            x[row + i] += wp[i];
         }
     }
 
@@ -338,24 +434,56 @@ final class CpuForwardPass implements ForwardPass {
         }
     }
 
-    /** Final LayerNorm of each sequence's last new position, then the tied lm_head into {@code logits [B, V]}. */
+    /**
+     * Final LayerNorm of each sequence's last new position, then the tied lm_head into {@code
+     * logits [B, V]}: by {@link NativeGemv} where it is available, else by {@link VectorLmHead}
+     * for 2–16 rows and OpenBLAS otherwise.
+     */
     private void finalNormAndHead(float[] x, int batch, int time, CpuScratch s, INDArray logits) {
-        for (int b = 0; b < batch; b++) {
-            layerNorm(x, (b * time + time - 1) * c, lnFGamma, lnFBeta, s.rowsC, b * c);
+        long base = address(new FloatPointer(logits.data().addressPointer()));                 // [B, V]
+        if (NativeGemv.isAvailable()) {
+            long[] outputs = new long[batch];
+            for (int b = 0; b < batch; b++) {
+                outputs[b] = base + (long) b * vocab * Float.BYTES;
+            }
+            finalNormAndHead(x, batch, time, s, outputs);
+            return;
         }
+        finalNorm(x, batch, time, s);
         long t = StepProfile.start(time == 1);
         if (vectors && batch > 1 && batch <= VectorLmHead.MAX_ROWS) {
             VectorLmHead.lmHead(s.rowsC, 0, batch, c, wteBytes, vocab,
                     VectorMatmulSupport.bytes(logits).asFloatBuffer(), 0);
-        } else if (batch == 1 && NativeGemv.isAvailable()) {
-            long out = address(new FloatPointer(logits.data().addressPointer()));              // [1, V]
-            NativeGemv.dots(s.rowsC, 0, c, address(wte), vocab, out);
         } else {
             s.blas().normed.put(s.rowsC, 0, batch * c);
-            head(s.blas().normed, batch, new FloatPointer(logits.data().addressPointer()));
+            head(s.blas().normed, batch, new FloatPointer(base));
         }
         StepProfile.add(Section.LM_HEAD, t);
         StepProfile.step(time == 1);
+    }
+
+    /**
+     * Final LayerNorm and lm_head by {@link NativeGemv}, each row's {@code V} logits written at its
+     * own address {@code outputs[b]}: one row is {@code dots}, several share each read of
+     * {@code wte}, and a row gets the same bits either way.
+     */
+    private void finalNormAndHead(float[] x, int batch, int time, CpuScratch s, long[] outputs) {
+        finalNorm(x, batch, time, s);
+        long t = StepProfile.start(time == 1);
+        if (batch == 1) {
+            NativeGemv.dots(s.rowsC, 0, c, address(wte), vocab, outputs[0]);
+        } else {
+            NativeGemv.dots(s.rowsC, 0, batch, c, address(wte), vocab, outputs);
+        }
+        StepProfile.add(Section.LM_HEAD, t);
+        StepProfile.step(time == 1);
+    }
+
+    /** Final LayerNorm of each sequence's last new position of {@code x [B*T, C]} into {@code s.rowsC [B, C]}. */
+    private void finalNorm(float[] x, int batch, int time, CpuScratch s) {
+        for (int b = 0; b < batch; b++) {
+            layerNorm(x, (b * time + time - 1) * c, lnFGamma, lnFBeta, s.rowsC, b * c);
+        }
     }
 
     /** {@code logits [rows, V] = x [rows, C] · wteᵀ}, reading {@code wte} in place (no transposed copy). */

@@ -12,6 +12,25 @@ interface ForwardPass {
      */
     INDArray lastLogits(int[][] ids, KvCache cache);
 
+    /**
+     * One decode step of several caches: {@code ids[i]} holds one new token per sequence of
+     * {@code caches[i]}, run after that cache's own positions; returns each cache's logits
+     * {@code [B_i, V]}, owned by that cache, exactly (bit for bit) what {@link #lastLogits} gives
+     * the cache alone. This default runs the caches one after the other; a pass that can share the
+     * weight reads between them overrides it.
+     */
+    default INDArray[] lastLogitsTogether(int[][] ids, KvCache[] caches) {
+        INDArray[] logits = new INDArray[caches.length];
+        for (int i = 0; i < caches.length; i++) {
+            int[][] step = new int[ids[i].length][];                     // [B_i][1]
+            for (int b = 0; b < step.length; b++) {
+                step[b] = new int[] {ids[i][b]};
+            }
+            logits[i] = lastLogits(step, caches[i]);                     // [B_i, V]
+        }
+        return logits;
+    }
+
     /** Runs {@code ids} from an empty cache and returns the logits of every position {@code [B*T, V]} (caller owns them). */
     INDArray allLogits(int[][] ids, KvCache cache);
 

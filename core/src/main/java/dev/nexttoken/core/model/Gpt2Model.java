@@ -4,7 +4,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.LogSoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * GPT-2 written with Nd4j: token and position embeddings, {@code n_layer} pre-LayerNorm blocks
@@ -100,6 +103,28 @@ public final class Gpt2Model implements AutoCloseable {
     }
 
     /**
+     * One decode step of several caches in one pass: {@code ids[i]} holds one new token for each
+     * sequence of {@code caches[i]}, run after that cache's own positions (each cache its own batch
+     * size and length). On the CPU path with the native kernel (AVX-512) the rows of all caches
+     * share each read of the weights; elsewhere the caches run one after the other. Either way each
+     * cache's logits are exactly, bit for bit, what {@link #forward} gives it alone, whatever the
+     * other caches hold: what lets a server decode concurrent requests together.
+     *
+     * @param ids    {@code [caches][B_i]} one token id per sequence, {@code ids[i].length == caches[i].batchSize()}
+     * @param caches distinct caches, each with {@code remaining() >= 1}
+     * @return per cache its logits {@code [B_i, vocab]}, owned by that cache: valid until its next forward
+     */
+    public INDArray[] forwardTogether(int[][] ids, KvCache[] caches) {
+        checkTogether(ids, caches);
+        ForwardPass open = acquire();
+        try {
+            return open.lastLogitsTogether(ids, caches);                 // per cache [B_i, V]
+        } finally {
+            release();
+        }
+    }
+
+    /**
      * Logits at every position of {@code ids} from an empty context (no cache kept):
      * what training and scoring need.
      *
@@ -180,6 +205,31 @@ public final class Gpt2Model implements AutoCloseable {
                     + cache.length() + " of " + cache.capacity() + " positions");
         }
         return time;
+    }
+
+    private void checkTogether(int[][] ids, KvCache[] caches) {
+        Objects.requireNonNull(ids, "ids");
+        Objects.requireNonNull(caches, "caches");
+        if (ids.length != caches.length || caches.length == 0) {
+            throw new IllegalArgumentException("got token ids for " + ids.length + " caches and " + caches.length
+                    + " caches: needs one row of ids per cache, and at least one cache");
+        }
+        Set<KvCache> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int i = 0; i < caches.length; i++) {
+            KvCache cache = Objects.requireNonNull(caches[i], "caches[" + i + "]");
+            if (!seen.add(cache)) {
+                throw new IllegalArgumentException("cache " + i + " appears twice: each cache steps once per pass");
+            }
+            Objects.requireNonNull(ids[i], "ids[" + i + "]");
+            int[][] column = new int[ids[i].length][];                   // [B_i][1], as forward takes it
+            for (int b = 0; b < column.length; b++) {
+                column[b] = new int[] {ids[i][b]};
+            }
+            if (column.length == 0) {
+                throw new IllegalArgumentException("cache " + i + " got no token ids");
+            }
+            checkIds(column, cache);
+        }
     }
 
     private void checkTargets(int[][] tokens, int[][] targets) {

@@ -13,8 +13,11 @@ import java.util.Locale;
 
 /**
  * A few rows (1 to {@link #MAX_ROWS}) times a weight matrix in native code
- * ({@code core/src/main/c/nexttoken_gemv.c}): the weight products of decode steps, and the
- * lm_head of batch 1, on the CPU path, where the time is what it takes to read each weight once.
+ * ({@code core/src/main/c/nexttoken_gemv.c}): the weight products and the lm_head of decode
+ * steps on the CPU path, where the time is what it takes to read each weight once. A row's
+ * results are the same bits whatever rows share the call (the kernels for several rows sum each
+ * output in the order the one-row kernels do; {@code NativeGemvRowCountTest}), which is what lets
+ * sequences decoded together ({@link Gpt2Model#forwardTogether}) get exactly what each gets alone.
  * Why native code: with 512-bit loads one core keeps more bytes in flight than OpenBLAS's
  * {@code sgemv} (it runs its AVX2 kernels here) or the Java Vector API, which on Java 17 reads
  * native memory only through {@code fromByteBuffer}; and at several rows it reads the weights in
@@ -102,6 +105,33 @@ final class NativeGemv {
         ParallelRange.run(rows, MIN_DOT_ROWS, (from, to) -> dots(w, k, from, to, x, xOff, y));
     }
 
+    /**
+     * {@code y_r[v] = W[v, ·] · x_r} for every row {@code v} of {@code W [vocab, k]} and every input
+     * row {@code x_r = x[xOff + r·k, +k)}, {@code r < rows}: the lm_head of a decode step of several
+     * rows, reading {@code wte} once for all of them. Each sum is computed exactly as {@link #dots}
+     * computes it for one row (the same accumulation order), so a row's logits do not depend on how
+     * many rows share the call, nor on what the others hold.
+     *
+     * @param w     address of {@code W}, row-major {@code [vocab, k]} floats; the caller keeps it alive
+     * @param yRows per input row, the address of its {@code vocab} result floats; the caller keeps them alive
+     * @throws IllegalStateException    when the kernel is not available
+     * @throws IllegalArgumentException when {@code x} or {@code yRows} is too short or an address is missing
+     */
+    static void dots(float[] x, int xOff, int rows, int k, long w, int vocab, long[] yRows) {
+        checkAvailable();
+        if (k < 1 || vocab < 1 || rows < 1 || w == 0 || yRows.length < rows) {
+            throw new IllegalArgumentException("needs k, vocab, rows ≥ 1, a weight address and an output per row: k="
+                    + k + ", vocab=" + vocab + ", rows=" + rows + ", outputs=" + yRows.length);
+        }
+        for (int r = 0; r < rows; r++) {
+            if (yRows[r] == 0) {
+                throw new IllegalArgumentException("row " + r + " has no output address");
+            }
+        }
+        checkX(x, xOff, rows * k);
+        ParallelRange.run(vocab, MIN_DOT_ROWS, (from, to) -> dotsMany(w, k, from, to, x, xOff, rows, yRows));
+    }
+
     private static void checkAvailable() {
         if (!AVAILABLE) {
             throw new IllegalStateException("the native kernel is not available");
@@ -177,4 +207,10 @@ final class NativeGemv {
 
     /** {@code y[v] = W[v, ·] · x[xOff, xOff+k)} for {@code v} in {@code [v0, v1)}, at address y; no checks. */
     private static native void dots(long w, int k, int v0, int v1, float[] x, int xOff, long y);
+
+    /**
+     * {@code yRows[r][v] = W[v, ·] · x[xOff + r·k, +k)} for {@code v} in {@code [v0, v1)} and
+     * {@code r < rows}, each sum as {@link #dots(long, int, int, int, float[], int, long)} computes it; no checks.
+     */
+    private static native void dotsMany(long w, int k, int v0, int v1, float[] x, int xOff, int rows, long[] yRows);
 }
