@@ -189,24 +189,62 @@ public final class Generator implements AutoCloseable {
     }
 
     /**
+     * The loss of {@code text} scored with strided windows (see {@link #score(int[], int)}).
+     *
+     * @param stride how far each window advances, in {@code [1, n_positions]}
+     */
+    public ScoreResult score(String text, int stride) {
+        return score(tokenizer.encode(text), stride);
+    }
+
+    /**
      * The loss of a token sequence: the mean of {@code -log p(token | prefix)} over tokens
      * 2…N. Sequences longer than the window are scored in consecutive windows of
-     * {@code n_positions} tokens, each token seeing at most the tokens of its own window.
+     * {@code n_positions} tokens, each token seeing at most the tokens of its own window:
+     * {@link #score(int[], int)} with a stride of {@code n_positions}.
      */
     public ScoreResult score(int[] tokens) {
+        return score(tokens, model.config().nPositions());
+    }
+
+    /**
+     * The loss of a token sequence scored with strided windows, the method of Hugging Face's
+     * perplexity guide ("Perplexity of fixed-length models"): the first window is the first
+     * {@code n_positions} inputs; each next window ends {@code stride} inputs later and spans
+     * {@code n_positions} inputs, and only the targets that no earlier window predicted count.
+     * Every token 2…N is so predicted exactly once; a token of the first window sees its whole
+     * prefix, a later one at least {@code n_positions - stride + 1} tokens (itself excluded: the
+     * inputs before it). A smaller stride gives each prediction more context and costs about
+     * {@code n_positions / stride} times the forward passes; {@code stride = n_positions} is
+     * consecutive windows, the cheapest and the least context. Texts that fit one window score
+     * the same with any stride.
+     *
+     * @param tokens the ids, at least 2
+     * @param stride how far each window advances, in {@code [1, n_positions]}
+     */
+    public ScoreResult score(int[] tokens, int stride) {
         checkOpen();
+        Objects.requireNonNull(tokens, "tokens");
+        int window = model.config().nPositions();
+        if (stride < 1 || stride > window) {
+            throw new IllegalArgumentException("stride must be in [1, " + window + "] (n_positions), got " + stride);
+        }
         if (tokens.length < 2) {
             throw new IllegalArgumentException("scoring needs at least 2 tokens, got " + tokens.length);
         }
         checkIds(tokens);
-        int window = model.config().nPositions();
-        double[] losses = new double[tokens.length - 1];
-        for (int start = 0; start < tokens.length - 1; start += window) {
-            int end = Math.min(tokens.length - 1, start + window);                    // inputs [start, end)
-            int[] inputs = Arrays.copyOfRange(tokens, start, end);
+        int inputs = tokens.length - 1;                                            // input i predicts token i + 1
+        double[] losses = new double[inputs];
+        int scored = 0;                                                            // inputs [0, scored) are done
+        while (scored < inputs) {
+            int end = scored == 0 ? Math.min(inputs, window) : Math.min(inputs, scored + stride);
+            int start = Math.max(0, end - window);                                 // window inputs [start, end)
+            int[] in = Arrays.copyOfRange(tokens, start, end);
             int[] targets = Arrays.copyOfRange(tokens, start + 1, end + 1);
-            LossResult result = model.loss(new int[][] {inputs}, new int[][] {targets});
-            System.arraycopy(result.tokenLosses()[0], 0, losses, start, inputs.length);
+            Arrays.fill(targets, 0, scored - start, -1);                           // predicted by an earlier window
+            LossResult result = model.loss(new int[][] {in}, new int[][] {targets});
+            System.arraycopy(result.tokenLosses()[0], scored - start, losses, scored, end - scored);
+            scored = end;
         }
         double mean = Arrays.stream(losses).average().orElseThrow();
         if (!Double.isFinite(mean)) {
