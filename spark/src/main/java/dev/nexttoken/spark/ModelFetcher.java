@@ -52,37 +52,42 @@ final class ModelFetcher {
     static Path fetch(URI folder, Configuration conf) {
         try {
             FileSystem fs = FileSystem.get(folder, conf);
-            org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(folder);
-            FileStatus[] files = requiredFiles(fs, remote);
             if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
+                org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(folder);
+                requiredFiles(fs, remote);
                 return Path.of(fs.makeQualified(remote).toUri());
             }
-            Path cache = cacheRoot();
-            Path target = cache.resolve("model-" + digest(folder, files));
-            if (isComplete(target, files)) {
-                return target;
-            }
-            Files.createDirectories(cache);
-            Path scratch = Files.createTempDirectory(cache, ".fetching-");
-            try {
-                for (FileStatus file : files) {
-                    try (InputStream in = fs.open(file.getPath())) {
-                        Files.copy(in, scratch.resolve(file.getPath().getName()));
-                    }
-                }
-                try {
-                    Files.move(scratch, target, StandardCopyOption.ATOMIC_MOVE);
-                    LOG.info("fetched the model {} to {}", folder, target);
-                } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
-                    LOG.debug("another JVM fetched {} first: using {}", folder, target);
-                }
-            } finally {
-                FileTrees.delete(scratch);
-            }
-            return target;
+            return copyToCache(fs, folder, cacheRoot());
         } catch (IOException e) {
             throw new ModelLoadException("cannot fetch the model folder " + folder + ": " + e, e);
         }
+    }
+
+    /** The copy of {@code folder} in {@code cache}, made now unless an unchanged copy is there. */
+    static Path copyToCache(FileSystem fs, URI folder, Path cache) throws IOException {
+        FileStatus[] files = requiredFiles(fs, new org.apache.hadoop.fs.Path(folder));
+        Path target = cache.resolve("model-" + digest(folder, files));
+        if (isComplete(target, files)) {
+            return target;
+        }
+        Files.createDirectories(cache);
+        Path scratch = Files.createTempDirectory(cache, ".fetching-");
+        try {
+            for (FileStatus file : files) {
+                try (InputStream in = fs.open(file.getPath())) {
+                    Files.copy(in, scratch.resolve(file.getPath().getName()));
+                }
+            }
+            try {
+                Files.move(scratch, target, StandardCopyOption.ATOMIC_MOVE);
+                LOG.info("fetched the model {} to {}", folder, target);
+            } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
+                LOG.debug("another JVM fetched {} first: using {}", folder, target);
+            }
+        } finally {
+            FileTrees.delete(scratch);
+        }
+        return target;
     }
 
     private static FileStatus[] requiredFiles(FileSystem fs, org.apache.hadoop.fs.Path folder) throws IOException {
