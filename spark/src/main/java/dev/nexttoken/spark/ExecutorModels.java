@@ -16,7 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The models of this JVM: one {@link Generator} per {@link ModelSource#key()}, fetched and
  * loaded by the first task that asks and then shared by every task of the executor (a
  * {@code Generator} is thread-safe: each call has its own cache and buffers, the weights are
- * only read). The weights stay loaded for the executor's life and are closed by a JVM shutdown
+ * only read). The weights are read into memory (core's default), not memory-mapped: a mapping
+ * would let the executors of one machine share pages, but docs/PERFORMANCE.md measured mapped
+ * weights decoding up to 2× slower once their pages are old, and a mapped file that changes
+ * kills the JVM; one executor per machine with several cores keeps one copy per machine anyway. The weights stay loaded for the executor's life and are closed by a JVM shutdown
  * hook when the executor stops: executors have no listener bus ({@code SparkListener}s run on
  * the driver only), and a shutdown hook needs no {@code spark.plugins} setting from the user.
  */
