@@ -39,6 +39,10 @@ public final class ScoreJob implements Callable<Integer> {
     @Option(names = "--token-logprobs", description = "add the token_logprobs column")
     boolean tokenLogProbs;
 
+    @Option(names = "--batch-size", defaultValue = "1",
+            description = "rows scored together (faster for short texts; equal to single scoring up to float rounding)")
+    int batchSize;
+
     /** Runs the job; a non-zero status for bad arguments. */
     public static void main(String[] args) {
         int status = new CommandLine(new ScoreJob()).execute(args);
@@ -53,7 +57,8 @@ public final class ScoreJob implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "--max-perplexity must be > 0, got " + maxPerplexity);
         }
-        ScoreOptions options = ScoreOptions.builder().stride(stride).tokenLogProbs(tokenLogProbs).build();
+        ScoreOptions options = ScoreOptions.builder().stride(stride).tokenLogProbs(tokenLogProbs)
+                .batchSize(batchSize).build();
         SparkSession spark = SparkSession.builder().appName("nexttoken-score").getOrCreate();
         try {
             Dataset<Row> scored = NextToken.score(io.read(spark), io.column, io.source(), options);

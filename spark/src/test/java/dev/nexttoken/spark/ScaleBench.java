@@ -85,6 +85,11 @@ public final class ScaleBench {
             double parquetS = seconds(t0);
             print("%s: first task (load) %.2f s, scoring %.2f s = %.0f tokens/s, scoring + Parquet %.2f s (Parquet %.2f s)",
                     master, firstS, scoreS, tokens / scoreS, parquetS, parquetS - scoreS);
+            t0 = System.nanoTime();
+            NextToken.score(data, "text", source, ScoreOptions.builder().batchSize(64).build()).write().format("noop")
+                    .mode(SaveMode.Overwrite).save();
+            double batchS = seconds(t0);
+            print("%s, batches of 64 rows: scoring %.2f s = %.0f tokens/s", master, batchS, tokens / batchS);
             spark.stop();
         }
         ExecutorModels.closeAll();

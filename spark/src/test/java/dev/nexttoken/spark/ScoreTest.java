@@ -98,6 +98,27 @@ class ScoreTest {
     }
 
     @Test
+    void batchesOfRowsScoreAsEachRowAloneUpToFloatRounding() {
+        List<String> lines = new ArrayList<>(Corpus.lines(300));
+        lines.add(120, "");                                                        // a bad row inside a batch
+        lines.add(String.join(" ", Corpus.lines(40)));                            // past the window: scored alone
+        ScoreOptions options = ScoreOptions.builder().batchSize(32).stride(64).build();
+        List<Row> rows = NextToken.score(texts(lines, 3), "text", MODEL, options).collectAsList();
+        assertEquals(lines.size(), rows.size());
+        for (Row row : rows) {
+            String text = row.getString(0);
+            if (text.isEmpty()) {
+                assertEquals("the text is empty", row.getString(row.fieldIndex("error")));
+                assertTrue(row.isNullAt(row.fieldIndex("loss")));
+                continue;
+            }
+            assertNull(row.get(row.fieldIndex("error")), text);
+            int[] tokens = reference.tokenizer().encode(text);
+            assertEquals(reference.score(tokens, 64).loss(), row.getDouble(row.fieldIndex("loss")), 1e-5, text);
+        }
+    }
+
+    @Test
     void badRowsGetNullsAndAnErrorAndTheGoodRowsAreStillScored() {
         StructType schema = new StructType().add("id", DataTypes.IntegerType).add("text", DataTypes.BinaryType);
         byte[] notUtf8 = {'a', (byte) 0xC3, (byte) 0x28, 'b'};
