@@ -37,7 +37,8 @@ class WeightsReleaseTest {
         Files.copy(tiny.resolve("model.safetensors"), model.resolve("model.safetensors"));
         String weights = model.resolve("model.safetensors").toRealPath().toString();
 
-        Generator gen = Generator.load(model);
+        // mapping is opt-in since weights are read into memory by default
+        Generator gen = Generator.load(model, Gpt2Weights.LoadOptions.defaults().withMemoryMapped(true));
         gen.generate("Hello", GenerationOptions.greedy().toBuilder().maxNewTokens(3).build());
         assertTrue(mappingsOf(weights) > 0, "the F32 weights are memory-mapped while in use");
         gen.close();

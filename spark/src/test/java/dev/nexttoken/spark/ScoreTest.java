@@ -99,8 +99,8 @@ class ScoreTest {
 
     @Test
     void batchesOfRowsScoreAsEachRowAloneUpToFloatRounding() {
-        List<String> lines = new ArrayList<>(Corpus.lines(300));
-        lines.add(120, "");                                                        // a bad row inside a batch
+        List<String> lines = new ArrayList<>(Corpus.lines(150));
+        lines.add(70, "");                                                        // a bad row inside a batch
         lines.add(String.join(" ", Corpus.lines(40)));                            // past the window: scored alone
         ScoreOptions options = ScoreOptions.builder().batchSize(32).stride(64).build();
         List<Row> rows = NextToken.score(texts(lines, 3), "text", MODEL, options).collectAsList();
