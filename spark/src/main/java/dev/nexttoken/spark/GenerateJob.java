@@ -1,7 +1,6 @@
 package dev.nexttoken.spark;
 
 import dev.nexttoken.core.GenerationOptions;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,22 +44,14 @@ public final class GenerateJob implements Callable<Integer> {
 
     /** Runs the job; a non-zero status for bad arguments. */
     public static void main(String[] args) {
-        int status = new CommandLine(new GenerateJob()).execute(args);
-        if (status != 0) {
-            System.exit(status);
-        }
+        JobInput.exitOnFailure(new CommandLine(new GenerateJob()).execute(args));
     }
 
     @Override
     public Integer call() {
         GenerationOptions options = GenerationOptions.builder().maxNewTokens(maxNewTokens).temperature(temperature)
                 .topK(topK).topP(topP).seed(seed).build();
-        SparkSession spark = SparkSession.builder().appName("nexttoken-generate").getOrCreate();
-        try {
-            io.write(NextToken.generate(io.read(spark), io.column, keyColumn, io.source(), options));
-            return 0;
-        } finally {
-            spark.stop();
-        }
+        return io.run("nexttoken-generate",
+                input -> NextToken.generate(input, io.column, keyColumn, io.source(), options));
     }
 }

@@ -6,6 +6,8 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Option;
 
+import java.util.function.Function;
+
 /**
  * What {@link ScoreJob} and {@link GenerateJob} share: where the rows come from, which column
  * holds the text, the model, and where the Parquet goes (a picocli mixin).
@@ -53,6 +55,29 @@ final class JobInput {
     /** Writes {@code rows} as Parquet to {@code --output}. */
     void write(Dataset<Row> rows) {
         rows.write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(output);
+    }
+
+    /**
+     * The job: starts (or joins) the session {@code spark-submit} configured, writes what
+     * {@code transform} makes of the input as Parquet, and stops the session.
+     *
+     * @return 0, the exit status of a job that ran
+     */
+    int run(String appName, Function<Dataset<Row>, Dataset<Row>> transform) {
+        SparkSession spark = SparkSession.builder().appName(appName).getOrCreate();
+        try {
+            write(transform.apply(read(spark)));
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** Ends the JVM with {@code status} unless it is 0 (then {@code main} returns, as spark-submit expects). */
+    static void exitOnFailure(int status) {
+        if (status != 0) {
+            System.exit(status);
+        }
     }
 
     /** The model source named by {@code --model}. */

@@ -2,7 +2,6 @@ package dev.nexttoken.spark;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,10 +44,7 @@ public final class ScoreJob implements Callable<Integer> {
 
     /** Runs the job; a non-zero status for bad arguments. */
     public static void main(String[] args) {
-        int status = new CommandLine(new ScoreJob()).execute(args);
-        if (status != 0) {
-            System.exit(status);
-        }
+        JobInput.exitOnFailure(new CommandLine(new ScoreJob()).execute(args));
     }
 
     @Override
@@ -59,13 +55,9 @@ public final class ScoreJob implements Callable<Integer> {
         }
         ScoreOptions options = ScoreOptions.builder().stride(stride).tokenLogProbs(tokenLogProbs)
                 .batchSize(batchSize).build();
-        SparkSession spark = SparkSession.builder().appName("nexttoken-score").getOrCreate();
-        try {
-            Dataset<Row> scored = NextToken.score(io.read(spark), io.column, io.source(), options);
-            io.write(maxPerplexity == null ? scored : scored.filter(col(ScoreColumns.PERPLEXITY).leq(maxPerplexity)));
-            return 0;
-        } finally {
-            spark.stop();
-        }
+        return io.run("nexttoken-score", input -> {
+            Dataset<Row> scored = NextToken.score(input, io.column, io.source(), options);
+            return maxPerplexity == null ? scored : scored.filter(col(ScoreColumns.PERPLEXITY).leq(maxPerplexity));
+        });
     }
 }
