@@ -6,21 +6,16 @@ import dev.nexttoken.core.GenerationResult;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Continuous batching through HTTP: requests running at the same time share the scheduler's
@@ -38,17 +33,10 @@ class BatchingTest {
         try (TestServer server = new TestServer(ServerConfig.builder().maxConcurrent(8).queue(8)
                 .maxTokensLimit(100000))) {
             // the eighth: greedy and endless, streamed; its client reads a little, then goes away
-            try (Socket socket = new Socket("127.0.0.1", server.server.port())) {
-                OutputStream out = socket.getOutputStream();
-                byte[] body = """
-                        {"prompt": "The meaning of life is", "max_tokens": 100000, "temperature": 0,
-                         "ignore_eos": true, "stream": true}""".getBytes(StandardCharsets.UTF_8);
-                out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                        + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.write(body);
-                out.flush();
-                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                        StandardCharsets.UTF_8));
+            try (Socket socket = server.openStream("""
+                    {"prompt": "The meaning of life is", "max_tokens": 100000, "temperature": 0,
+                     "ignore_eos": true, "stream": true}""")) {
+                BufferedReader in = TestServer.reader(socket);
                 StringBuilder endlessText = new StringBuilder();
                 int events = 0;
                 for (String line = in.readLine(); line != null && events < 10; line = in.readLine()) {
@@ -93,8 +81,8 @@ class BatchingTest {
                         "the endless one so far: " + endlessText + " / alone: " + greedyAlone);
             }
             // its client has gone: it is cancelled within a step and leaves the batch
-            waitFor(() -> server.metric("nexttoken_generations_cancelled_total") == 1, "the endless one is cancelled");
-            waitFor(() -> server.metric("nexttoken_generations_running") == 0, "every slot is free");
+            TestServer.waitFor(() -> server.metric("nexttoken_generations_cancelled_total") == 1, "the endless one is cancelled");
+            TestServer.waitFor(() -> server.metric("nexttoken_generations_running") == 0, "every slot is free");
         }
     }
 
@@ -160,13 +148,4 @@ class BatchingTest {
         return out;
     }
 
-    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting until " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
 }
