@@ -49,9 +49,9 @@ final class ServerMetrics {
 
     /** Registers the gauges of the executor. */
     void gauges(Supplier<Number> queueLength, Supplier<Number> running) {
-        Gauge.builder("nexttoken.queue.length", queueLength).description("Requests waiting for a generation slot")
+        Gauge.builder("nexttoken.queue.length", queueLength).description("Requests waiting for a slot")
                 .register(registry);
-        Gauge.builder("nexttoken.generations.running", running).description("Generations running now")
+        Gauge.builder("nexttoken.generations.running", running).description("Requests holding a slot now (their generations in the batch)")
                 .register(registry);
     }
 

@@ -2,6 +2,9 @@ package dev.nexttoken.server;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The admission's slots, queue, refusals and drain, without a model. */
+/** The admission's slots, queue (first come, first served), refusals and drain, without a model. */
 class AdmissionTest {
 
     @Test
@@ -43,6 +46,53 @@ class AdmissionTest {
         assertEquals("second", second.get(10, TimeUnit.SECONDS));
         assertTrue(admission.drain(10_000));
         assertEquals(503, assertThrows(ApiException.class, () -> admission.run(() -> "late")).status());
+    }
+
+    @Test
+    void waitersGetTheirSlotInOrderOfArrivalAndOneThatGivesUpIsPassedOver() throws Exception {
+        Admission admission = new Admission(1, 3);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> call(admission, () -> {
+            started.countDown();
+            release.await();
+            return "first";
+        }));
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        List<Thread> waiters = new ArrayList<>();
+        for (String name : List.of("b", "gives-up", "c")) {
+            Thread t = new Thread(() -> {
+                try {
+                    admission.run(() -> order.add(name));
+                } catch (InterruptedException e) {
+                    order.add("interrupted " + name);
+                } catch (Exception e) {
+                    order.add(e.toString());
+                }
+            });
+            t.start();
+            waiters.add(t);
+            awaitQueued(admission, waiters.size());
+        }
+        waiters.get(1).interrupt();
+        awaitQueued(admission, 2);
+        release.countDown();
+        assertEquals("first", first.get(10, TimeUnit.SECONDS));
+        for (Thread t : waiters) {
+            t.join(10_000);
+        }
+        assertEquals(List.of("interrupted gives-up", "b", "c"), order);
+        assertEquals(0, admission.running());
+        assertEquals(0, admission.queued());
+    }
+
+    private static void awaitQueued(Admission admission, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (admission.queued() != n) {
+            assertTrue(System.nanoTime() < deadline, "never " + n + " queued");
+            Thread.sleep(2);
+        }
     }
 
     @Test
