@@ -53,8 +53,7 @@ final class CompletionRunner {
         int n = request.n();
         int promptTokens = 0;
         int completionTokens = 0;
-        boolean first = true;
-        long last = startNanos;
+        StepClock clock = new StepClock(startNanos);
         for (int p = 0; p < request.prompts().size(); p++) {
             int[] prompt = request.prompts().get(p);
             int base = p * n;
@@ -74,37 +73,7 @@ final class CompletionRunner {
                     tokenizer, textLength);
             Generation generation = generator.begin(prompt, options, feed);
             scheduler.submit(generation, feed);
-            GenerationFeed.Step step;
-            try {
-            while (!(step = take(feed, generation)).end()) {
-                boolean stepped = false;
-                for (GenerationFeed.Piece piece : step.pieces()) {
-                    stepped |= piece.tokenId() >= 0;
-                    try {
-                        sink.text(base + piece.sample(), piece.text(), piece.logprobs());
-                    } catch (IOException e) {
-                        generation.cancel();        // it leaves the batch at the next step, which frees its cache
-                        metrics.cancelled();
-                        GenerationFeed.Step end = awaitEnd(feed, generation);
-                        for (Sample sample : end.result().samples()) {
-                            metrics.generated(sample.tokens().length);
-                        }
-                        throw e;
-                    }
-                }
-                if (stepped) {                                    // a model step gave this request tokens
-                    if (first) {
-                        metrics.firstToken(step.nanos() - startNanos);
-                        first = false;
-                    } else {
-                        metrics.nextToken(step.nanos() - last);
-                    }
-                    last = step.nanos();
-                }
-            }
-            } finally {
-                generation.cancel();                // a no-op once it has ended; else it must not run on unread
-            }
+            GenerationFeed.Step step = relay(generation, feed, sink, base, clock);
             if (step.failure() != null) {
                 throw new IllegalStateException("the generation failed", step.failure());
             }
@@ -119,6 +88,62 @@ final class CompletionRunner {
             metrics.prompted(prompt.length);
         }
         return new Usage(promptTokens, completionTokens);
+    }
+
+    /**
+     * Passes a generation's text to the sink step by step until it ends.
+     *
+     * @return the end: the result, or the failure that ended it
+     * @throws IOException if the client went away; the generation is cancelled and has ended
+     */
+    private GenerationFeed.Step relay(Generation generation, GenerationFeed feed, CompletionSink sink, int base,
+                                      StepClock clock) throws IOException {
+        try {
+            GenerationFeed.Step step;
+            while (!(step = take(feed, generation)).end()) {
+                boolean stepped = false;
+                for (GenerationFeed.Piece piece : step.pieces()) {
+                    stepped |= piece.tokenId() >= 0;
+                    try {
+                        sink.text(base + piece.sample(), piece.text(), piece.logprobs());
+                    } catch (IOException e) {
+                        generation.cancel();        // it leaves the batch at the next step, which frees its cache
+                        metrics.cancelled();
+                        for (Sample sample : awaitEnd(feed, generation).result().samples()) {
+                            metrics.generated(sample.tokens().length);
+                        }
+                        throw e;
+                    }
+                }
+                if (stepped) {                                    // a model step gave this request tokens
+                    clock.step(step.nanos());
+                }
+            }
+            return step;
+        } finally {
+            generation.cancel();            // a no-op once it has ended; else it must not run on, unread
+        }
+    }
+
+    /** Times a request's model steps: the first from the request's arrival, each later one from the one before. */
+    private final class StepClock {
+        private final long start;
+        private long last;
+        private boolean first = true;
+
+        StepClock(long startNanos) {
+            this.start = startNanos;
+        }
+
+        void step(long nanos) {
+            if (first) {
+                metrics.firstToken(nanos - start);
+                first = false;
+            } else {
+                metrics.nextToken(nanos - last);
+            }
+            last = nanos;
+        }
     }
 
     /** The next step of {@code feed}; interrupted, the generation is cancelled and the interrupt kept. */

@@ -5,12 +5,9 @@ import dev.nexttoken.core.Generation;
 import dev.nexttoken.core.GenerationOptions;
 import dev.nexttoken.core.GenerationResult;
 import dev.nexttoken.core.Generator;
-import dev.nexttoken.sampling.LogitsContext;
-import dev.nexttoken.sampling.RowLogitsProcessor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,33 +31,6 @@ class DecodeSchedulerTest {
     @AfterAll
     static void close() {
         generator.close();
-    }
-
-    /** Fails at its {@code failAt}-th call: a request's processor that breaks mid-generation. */
-    private static final class FailingProcessor implements RowLogitsProcessor {
-        private final int failAt;
-        private int calls;
-
-        FailingProcessor(int failAt) {
-            this.failAt = failAt;
-        }
-
-        @Override
-        public void processRow(LogitsContext context, int row, float[] logits) {
-            if (++calls == failAt) {
-                throw new IllegalStateException("this request's processor broke");
-            }
-        }
-
-        @Override
-        public void process(LogitsContext context, INDArray logits) {
-            throw new UnsupportedOperationException("rows only");
-        }
-
-        @Override
-        public String name() {
-            return "Failing";
-        }
     }
 
     @Test
