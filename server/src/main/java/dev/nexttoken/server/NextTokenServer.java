@@ -36,8 +36,13 @@ import java.util.Set;
  * limit 413, a full queue 429 with {@code Retry-After}, a server shutting down 503, anything
  * unexpected 500 with a generic message (the exception goes to the log).
  *
+ * <p>Concurrent completions are decoded together: {@link Admission} lets up to
+ * {@code maxConcurrent} requests run (the rest wait or get 429), and one {@link DecodeScheduler}
+ * thread steps all their generations in joint model calls (continuous batching).
+ *
  * <p>{@link #close()} drains: new requests get 503 at once, running and queued generations
- * finish, then the HTTP server stops and the generator is closed (if the server owns it).
+ * finish, then the scheduler thread and the HTTP server stop and the generator is closed (if the
+ * server owns it).
  */
 public final class NextTokenServer implements AutoCloseable {
 
@@ -150,7 +155,8 @@ public final class NextTokenServer implements AutoCloseable {
 
     /**
      * Drains and stops: new requests get 503 from now on; running and queued generations finish
-     * (up to 10 minutes); then the HTTP server stops and the generator is closed if owned.
+     * (up to 10 minutes); then the scheduler thread and the HTTP server stop and the generator is
+     * closed if owned.
      */
     @Override
     public synchronized void close() {
