@@ -46,8 +46,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "The port (default: ${DEFAULT-VALUE}; 0 = any free one).")
     int port;
 
-    @Option(names = "--max-concurrent", defaultValue = "2", paramLabel = "N",
-            description = "Generations that run at once (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-concurrent", defaultValue = "8", paramLabel = "N",
+            description = "Requests that run at once, decoded together in one batch (default: ${DEFAULT-VALUE}).")
     int maxConcurrent;
 
     @Option(names = "--queue", defaultValue = "16", paramLabel = "N",

@@ -1,33 +1,37 @@
 package dev.nexttoken.server;
 
 import dev.nexttoken.core.FinishReason;
-import dev.nexttoken.core.GeneratedToken;
+import dev.nexttoken.core.Generation;
 import dev.nexttoken.core.GenerationOptions;
 import dev.nexttoken.core.GenerationResult;
 import dev.nexttoken.core.Generator;
 import dev.nexttoken.core.Sample;
-import dev.nexttoken.core.TokenStream;
 import dev.nexttoken.tokenizer.Tokenizer;
 
 import java.io.IOException;
-import java.util.Map;
 
 /**
- * Runs one completion request on the generator: one {@link Generator#stream} per prompt, each
- * token passed to a {@link CompletionSink} as it comes. The same options give the same tokens as
- * {@link Generator#generate} in-process: the only addition to the chain, {@link LogprobCapture}
- * (when logprobs are asked for), reads the logits without changing them.
+ * Runs one completion request, on its HTTP thread: one {@link Generation} per prompt (its
+ * {@code n} samples together), each handed to the {@link DecodeScheduler}, which decodes it with
+ * whatever else is running; its text comes back step by step through a {@link GenerationFeed}
+ * and goes on to a {@link CompletionSink} (JSON or Server-Sent Events), so a slow client blocks
+ * only this thread. The same options give the same tokens as {@link Generator#generate}
+ * in-process: the only addition to the chain, {@link LogprobCapture} (when logprobs are asked
+ * for), reads the logits without changing them.
  *
  * <p>Cancellation: the sink throws {@link IOException} when the client has gone; the runner then
- * cancels and closes the stream before the next model step, which frees its cache.
+ * cancels the generation, which leaves the batch at the scheduler's next step, freeing its cache.
+ * A generation that failed ({@link Generation#failure()}) fails this request alone.
  */
 final class CompletionRunner {
 
     private final Generator generator;
+    private final DecodeScheduler scheduler;
     private final ServerMetrics metrics;
 
-    CompletionRunner(Generator generator, ServerMetrics metrics) {
+    CompletionRunner(Generator generator, DecodeScheduler scheduler, ServerMetrics metrics) {
         this.generator = generator;
+        this.scheduler = scheduler;
         this.metrics = metrics;
     }
 
@@ -49,8 +53,7 @@ final class CompletionRunner {
         int n = request.n();
         int promptTokens = 0;
         int completionTokens = 0;
-        boolean first = true;
-        long last = startNanos;
+        StepClock clock = new StepClock(startNanos);
         for (int p = 0; p < request.prompts().size(); p++) {
             int[] prompt = request.prompts().get(p);
             int base = p * n;
@@ -66,55 +69,101 @@ final class CompletionRunner {
             LogprobCapture capture = request.logprobs() == null ? null : new LogprobCapture();
             GenerationOptions options = capture == null ? request.options()
                     : request.options().toBuilder().addProcessor(capture).build();
-            int lastStep = -1;
-            try (TokenStream tokens = generator.stream(prompt, options)) {
-                while (tokens.hasNext()) {
-                    GeneratedToken token = tokens.next();
-                    long now = System.nanoTime();
-                    if (token.id() >= 0 && token.step() > lastStep) {       // the first token of a model step
-                        lastStep = token.step();
-                        if (first) {
-                            metrics.firstToken(now - startNanos);
-                            first = false;
-                        } else {
-                            metrics.nextToken(now - last);
-                        }
-                        last = now;
-                    }
-                    Logprobs logprobs = null;
-                    if (capture != null && token.id() >= 0) {
-                        String piece = tokenizer.piece(token.id());
-                        double logprob = capture.logprob(token.sample(), token.id());
-                        // OpenAI's top_logprobs: the most likely tokens, and the chosen one when it is not among them
-                        Map<String, Double> top = capture.top(token.sample(), request.logprobs(), tokenizer);
-                        top.putIfAbsent(piece, logprob);
-                        logprobs = new Logprobs();
-                        logprobs.add(piece, logprob, top, textLength[token.sample()]);
-                    }
-                    textLength[token.sample()] += token.text().length();
+            GenerationFeed feed = new GenerationFeed(capture, request.logprobs() == null ? 0 : request.logprobs(),
+                    tokenizer, textLength);
+            Generation generation = generator.begin(prompt, options, feed);
+            scheduler.submit(generation, feed);
+            GenerationFeed.Step step = relay(generation, feed, sink, base, clock);
+            if (step.failure() != null) {
+                throw new IllegalStateException("the generation failed", step.failure());
+            }
+            GenerationResult result = step.result();
+            promptTokens += result.promptTokens().length;
+            for (int i = 0; i < n; i++) {
+                Sample sample = result.samples().get(i);
+                completionTokens += sample.tokens().length;
+                metrics.generated(sample.tokens().length);
+                sink.finish(base + i, finishReason(sample.finishReason()));
+            }
+            metrics.prompted(prompt.length);
+        }
+        return new Usage(promptTokens, completionTokens);
+    }
+
+    /**
+     * Passes a generation's text to the sink step by step until it ends.
+     *
+     * @return the end: the result, or the failure that ended it
+     * @throws IOException if the client went away; the generation is cancelled and has ended
+     */
+    private GenerationFeed.Step relay(Generation generation, GenerationFeed feed, CompletionSink sink, int base,
+                                      StepClock clock) throws IOException {
+        try {
+            GenerationFeed.Step step;
+            while (!(step = take(feed, generation)).end()) {
+                boolean stepped = false;
+                for (GenerationFeed.Piece piece : step.pieces()) {
+                    stepped |= piece.tokenId() >= 0;
                     try {
-                        sink.text(base + token.sample(), token.text(), logprobs);
+                        sink.text(base + piece.sample(), piece.text(), piece.logprobs());
                     } catch (IOException e) {
-                        tokens.cancel();
+                        generation.cancel();        // it leaves the batch at the next step, which frees its cache
                         metrics.cancelled();
-                        for (Sample sample : tokens.result().samples()) {
+                        for (Sample sample : awaitEnd(feed, generation).result().samples()) {
                             metrics.generated(sample.tokens().length);
                         }
                         throw e;
                     }
                 }
-                GenerationResult result = tokens.result();
-                promptTokens += result.promptTokens().length;
-                for (int i = 0; i < n; i++) {
-                    Sample sample = result.samples().get(i);
-                    completionTokens += sample.tokens().length;
-                    metrics.generated(sample.tokens().length);
-                    sink.finish(base + i, finishReason(sample.finishReason()));
+                if (stepped) {                                    // a model step gave this request tokens
+                    clock.step(step.nanos());
                 }
             }
-            metrics.prompted(prompt.length);
+            return step;
+        } finally {
+            generation.cancel();            // a no-op once it has ended; else it must not run on, unread
         }
-        return new Usage(promptTokens, completionTokens);
+    }
+
+    /** Times a request's model steps: the first from the request's arrival, each later one from the one before. */
+    private final class StepClock {
+        private final long start;
+        private long last;
+        private boolean first = true;
+
+        StepClock(long startNanos) {
+            this.start = startNanos;
+        }
+
+        void step(long nanos) {
+            if (first) {
+                metrics.firstToken(nanos - start);
+                first = false;
+            } else {
+                metrics.nextToken(nanos - last);
+            }
+            last = nanos;
+        }
+    }
+
+    /** The next step of {@code feed}; interrupted, the generation is cancelled and the interrupt kept. */
+    private static GenerationFeed.Step take(GenerationFeed feed, Generation generation) {
+        try {
+            return feed.take();
+        } catch (InterruptedException e) {
+            generation.cancel();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the generation", e);
+        }
+    }
+
+    /** Skips to the end of a cancelled generation (it comes within one step). */
+    private static GenerationFeed.Step awaitEnd(GenerationFeed feed, Generation generation) {
+        GenerationFeed.Step step;
+        while (!(step = take(feed, generation)).end()) {
+            // the text of steps the client will never read
+        }
+        return step;
     }
 
     /** The echoed prompt's log-probabilities: none for the first token, then each given its prefix. */

@@ -11,7 +11,7 @@ import java.util.UUID;
 
 /**
  * {@code POST /v1/completions}: checks the request ({@link CompletionRequest}), waits for a
- * generation slot ({@link GenerationExecutor}), runs it ({@link CompletionRunner}) and answers
+ * slot ({@link Admission}), runs it ({@link CompletionRunner}, on the {@link DecodeScheduler}) and answers
  * with OpenAI's {@code text_completion} object, or with Server-Sent Events for
  * {@code stream: true}.
  */
@@ -21,14 +21,15 @@ final class CompletionsEndpoint {
 
     private final Generator generator;
     private final ServerConfig config;
-    private final GenerationExecutor executor;
+    private final Admission admission;
     private final CompletionRunner runner;
 
-    CompletionsEndpoint(Generator generator, ServerConfig config, GenerationExecutor executor, ServerMetrics metrics) {
+    CompletionsEndpoint(Generator generator, ServerConfig config, Admission admission, DecodeScheduler scheduler,
+            ServerMetrics metrics) {
         this.generator = generator;
         this.config = config;
-        this.executor = executor;
-        this.runner = new CompletionRunner(generator, metrics);
+        this.admission = admission;
+        this.runner = new CompletionRunner(generator, scheduler, metrics);
     }
 
     void handle(Context ctx, RequestFields fields) throws Exception {
@@ -39,11 +40,11 @@ final class CompletionsEndpoint {
         int choices = request.prompts().size() * request.n();
         if (!request.stream()) {
             CompletionCollector collector = new CompletionCollector(choices, request.logprobs() != null);
-            CompletionRunner.Usage usage = executor.run(() -> runner.run(request, collector, start));
+            CompletionRunner.Usage usage = admission.run(() -> runner.run(request, collector, start));
             ctx.contentType("application/json").result(Json.write(collector.response(json, usage)));
             return;
         }
-        executor.run(() -> {
+        admission.run(() -> {
             ctx.status(200);
             ctx.res().setContentType("text/event-stream;charset=utf-8");
             ctx.res().setHeader("Cache-Control", "no-cache");

@@ -36,8 +36,13 @@ import java.util.Set;
  * limit 413, a full queue 429 with {@code Retry-After}, a server shutting down 503, anything
  * unexpected 500 with a generic message (the exception goes to the log).
  *
+ * <p>Concurrent completions are decoded together: {@link Admission} lets up to
+ * {@code maxConcurrent} requests run (the rest wait or get 429), and one {@link DecodeScheduler}
+ * thread steps all their generations in joint model calls (continuous batching).
+ *
  * <p>{@link #close()} drains: new requests get 503 at once, running and queued generations
- * finish, then the HTTP server stops and the generator is closed (if the server owns it).
+ * finish, then the scheduler thread and the HTTP server stop and the generator is closed (if the
+ * server owns it).
  */
 public final class NextTokenServer implements AutoCloseable {
 
@@ -55,7 +60,8 @@ public final class NextTokenServer implements AutoCloseable {
     private final ServerConfig config;
     private final boolean ownsGenerator;
     private final ServerMetrics metrics = new ServerMetrics();
-    private final GenerationExecutor executor;
+    private final Admission admission;
+    private final DecodeScheduler scheduler;
     private final CompletionsEndpoint completions;
     private final TokenizeEndpoints tokenize;
     private final NextTokenExplainer explainer;
@@ -74,9 +80,10 @@ public final class NextTokenServer implements AutoCloseable {
         this.generator = generator;
         this.config = config;
         this.ownsGenerator = ownsGenerator;
-        this.executor = new GenerationExecutor(config.maxConcurrent(), config.queue());
-        metrics.gauges(executor::queued, executor::running);
-        this.completions = new CompletionsEndpoint(generator, config, executor, metrics);
+        this.admission = new Admission(config.maxConcurrent(), config.queue());
+        this.scheduler = new DecodeScheduler(generator, metrics);
+        metrics.gauges(admission::queued, admission::running);
+        this.completions = new CompletionsEndpoint(generator, config, admission, scheduler, metrics);
         this.tokenize = new TokenizeEndpoints(generator.tokenizer());
         this.explainer = new NextTokenExplainer(generator);
         this.app = Javalin.create(cfg -> {
@@ -148,7 +155,8 @@ public final class NextTokenServer implements AutoCloseable {
 
     /**
      * Drains and stops: new requests get 503 from now on; running and queued generations finish
-     * (up to 10 minutes); then the HTTP server stops and the generator is closed if owned.
+     * (up to 10 minutes); then the scheduler thread and the HTTP server stop and the generator is
+     * closed if owned.
      */
     @Override
     public synchronized void close() {
@@ -157,8 +165,11 @@ public final class NextTokenServer implements AutoCloseable {
         }
         draining = true;
         try {
-            if (!executor.drain(DRAIN_MILLIS)) {
+            if (!admission.drain(DRAIN_MILLIS)) {
                 LOG.warn("generations still running after {} ms; stopping anyway", DRAIN_MILLIS);
+            }
+            if (!scheduler.close(STOP_MILLIS)) {
+                LOG.warn("the scheduler still runs after {} ms; stopping anyway", STOP_MILLIS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -213,7 +224,7 @@ public final class NextTokenServer implements AutoCloseable {
         Integer topN = fields.integer("top_n", 1, MAX_TOP_N);
         int n = topN == null ? 10 : topN;
         GenerationOptions built = options.build();
-        return Json.write(executor.run(() -> explainer.explain(model, prompts.get(0), built, n)));
+        return Json.write(admission.run(() -> explainer.explain(model, prompts.get(0), built, n)));
     }
 
     private static void json(Context ctx, String body) {

@@ -8,7 +8,8 @@ package dev.nexttoken.server;
  * @param host            the address to listen on (default {@code 127.0.0.1}: this machine only)
  * @param port            the port; 0 picks a free one (see {@link NextTokenServer#port()})
  * @param modelId         the model name {@code /v1/models} lists and requests must name
- * @param maxConcurrent   generations that run at once, {@code >= 1} (default 2)
+ * @param maxConcurrent   requests that run at once, their generations decoded together in one
+ *                        batch, {@code >= 1} (default 8: the decode cost grows little up to 8-16 rows)
  * @param queue           requests that wait for a slot, {@code >= 0} (default 16); beyond: 429
  * @param maxTokensLimit  the largest {@code max_tokens} a request may ask for (default 2048)
  * @param maxPromptTokens the longest prompt, in tokens (default 4096; longer than the model's
@@ -56,7 +57,7 @@ public record ServerConfig(String host, int port, String modelId, int maxConcurr
         private String host = "127.0.0.1";
         private int port = 8080;
         private String modelId = "nexttoken-default";
-        private int maxConcurrent = 2;
+        private int maxConcurrent = 8;
         private int queue = 16;
         private int maxTokensLimit = 2048;
         private int maxPromptTokens = 4096;

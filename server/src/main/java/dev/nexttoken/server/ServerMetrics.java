@@ -1,6 +1,7 @@
 package dev.nexttoken.server;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -14,7 +15,8 @@ import java.util.function.Supplier;
  * The server's Prometheus metrics (Micrometer): requests by endpoint and status, tokens prompted
  * and generated (a cancelled generation's tokens too), generations cancelled by a client that went
  * away, time to first token and time per further model step of a request (histograms), and the
- * queue length and running generations (gauges).
+ * queue length and running generations (gauges), and how many generations the scheduler stepped
+ * together per step ({@code nexttoken_batch_size}, a histogram).
  * {@link #scrape()} is the text {@code GET /metrics} returns.
  */
 final class ServerMetrics {
@@ -25,6 +27,7 @@ final class ServerMetrics {
     private final Counter cancelled;
     private final Timer firstToken;
     private final Timer perToken;
+    private final DistributionSummary batchSize;
 
     ServerMetrics() {
         generated = Counter.builder("nexttoken.tokens.generated").description("Tokens generated").register(registry);
@@ -39,13 +42,16 @@ final class ServerMetrics {
                 .description("Between two model steps of one request (its samples share a step)")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        batchSize = DistributionSummary.builder("nexttoken.batch.size")
+                .description("Generations stepped together per decode step of the scheduler")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(registry);
     }
 
     /** Registers the gauges of the executor. */
     void gauges(Supplier<Number> queueLength, Supplier<Number> running) {
-        Gauge.builder("nexttoken.queue.length", queueLength).description("Requests waiting for a generation slot")
+        Gauge.builder("nexttoken.queue.length", queueLength).description("Requests waiting for a slot")
                 .register(registry);
-        Gauge.builder("nexttoken.generations.running", running).description("Generations running now")
+        Gauge.builder("nexttoken.generations.running", running).description("Requests holding a slot now (their generations in the batch)")
                 .register(registry);
     }
 
@@ -72,6 +78,11 @@ final class ServerMetrics {
 
     double generatedCount() {
         return generated.count();
+    }
+
+    /** One step of the scheduler, of {@code generations} generations together. */
+    void batchStep(int generations) {
+        batchSize.record(generations);
     }
 
     void firstToken(long nanos) {

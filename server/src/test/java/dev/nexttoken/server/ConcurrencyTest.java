@@ -4,20 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** The queue limit (429), cancellation when a client disconnects mid-stream, and drain on shutdown (503). */
 class ConcurrencyTest {
@@ -30,15 +25,8 @@ class ConcurrencyTest {
     void aFullQueueGets429AndADisconnectCancelsTheGeneration() throws Exception {
         try (TestServer server = new TestServer(ServerConfig.builder().maxConcurrent(1).queue(0)
                 .maxTokensLimit(100000))) {
-            try (Socket socket = new Socket("127.0.0.1", server.server.port())) {
-                OutputStream out = socket.getOutputStream();
-                byte[] body = ENDLESS.getBytes(StandardCharsets.UTF_8);
-                out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                        + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.write(body);
-                out.flush();
-                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                        StandardCharsets.UTF_8));
+            try (Socket socket = server.openStream(ENDLESS)) {
+                BufferedReader in = TestServer.reader(socket);
                 int events = 0;
                 for (String line = in.readLine(); line != null && events < 3; line = in.readLine()) {
                     if (line.startsWith("data: {")) {
@@ -58,8 +46,8 @@ class ConcurrencyTest {
                 assertEquals(0, server.metric("nexttoken_generations_cancelled_total"));
             }
             // the socket is closed: the next writes fail and the generation stops before its next step
-            waitFor(() -> server.metric("nexttoken_generations_cancelled_total") == 1, "the generation is cancelled");
-            waitFor(() -> server.metric("nexttoken_generations_running") == 0, "the slot is free again");
+            TestServer.waitFor(() -> server.metric("nexttoken_generations_cancelled_total") == 1, "the generation is cancelled");
+            TestServer.waitFor(() -> server.metric("nexttoken_generations_running") == 0, "the slot is free again");
             double generated = server.metric("nexttoken_tokens_generated_total");
             assertTrue(generated >= 3 && generated < 1000, "it stopped soon after the disconnect: " + generated
                     + " of 100000 tokens");
@@ -77,11 +65,11 @@ class ConcurrencyTest {
                             .POST(HttpRequest.BodyPublishers.ofString(
                                     "{\"prompt\": \"Hello\", \"max_tokens\": 120, \"ignore_eos\": true}")).build(),
                     HttpResponse.BodyHandlers.ofString());
-            waitFor(() -> server.metric("nexttoken_generations_running") == 1, "the first request runs");
+            TestServer.waitFor(() -> server.metric("nexttoken_generations_running") == 1, "the first request runs");
 
             Thread closer = new Thread(server::close, "closer");
             closer.start();
-            waitFor(server.server::isDraining, "the server drains");
+            TestServer.waitFor(server.server::isDraining, "the server drains");
             HttpResponse<String> refused = server.post("/v1/completions", "{\"prompt\": \"x\"}");
             assertEquals(503, refused.statusCode(), refused.body());
             assertEquals("The server is shutting down and takes no new requests",
@@ -97,13 +85,4 @@ class ConcurrencyTest {
         }
     }
 
-    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting until " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
 }
