@@ -4,7 +4,6 @@ import dev.nexttoken.core.model.ComputePath;
 import dev.nexttoken.core.model.Gpt2Model;
 import dev.nexttoken.core.model.Gpt2Weights;
 import dev.nexttoken.core.model.KvCache;
-import dev.nexttoken.core.model.LossResult;
 import dev.nexttoken.sampling.Inspection;
 import dev.nexttoken.sampling.LogitsContext;
 import dev.nexttoken.sampling.NonFiniteLogitsException;
@@ -19,7 +18,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -46,6 +44,7 @@ public final class Generator implements AutoCloseable {
 
     private final Gpt2Model model;
     private final Tokenizer tokenizer;
+    private final Scorer scorer;
     private volatile boolean closed;
 
     /**
@@ -58,6 +57,7 @@ public final class Generator implements AutoCloseable {
         this.model = Objects.requireNonNull(model, "model");
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
         VocabularyMatch.require(model.config().vocabSize(), tokenizer);
+        this.scorer = new Scorer(model);
     }
 
     /** Loads a Hugging Face GPT-2 folder ({@code config.json} + {@code model.safetensors}). */
@@ -281,33 +281,11 @@ public final class Generator implements AutoCloseable {
      */
     public ScoreResult score(int[] tokens, int stride) {
         checkOpen();
-        Objects.requireNonNull(tokens, "tokens");
-        int window = model.config().nPositions();
-        if (stride < 1 || stride > window) {
-            throw new IllegalArgumentException("stride must be in [1, " + window + "] (n_positions), got " + stride);
-        }
-        if (tokens.length < 2) {
-            throw new IllegalArgumentException("scoring needs at least 2 tokens, got " + tokens.length);
-        }
-        checkIds(tokens);
-        int inputs = tokens.length - 1;                                            // input i predicts token i + 1
-        double[] losses = new double[inputs];
-        int scored = 0;                                                            // inputs [0, scored) are done
-        while (scored < inputs) {
-            int end = scored == 0 ? Math.min(inputs, window) : Math.min(inputs, scored + stride);
-            int start = Math.max(0, end - window);                                 // window inputs [start, end)
-            int[] in = Arrays.copyOfRange(tokens, start, end);
-            int[] targets = Arrays.copyOfRange(tokens, start + 1, end + 1);
-            Arrays.fill(targets, 0, scored - start, -1);                           // predicted by an earlier window
-            LossResult result = model.loss(new int[][] {in}, new int[][] {targets});
-            System.arraycopy(result.tokenLosses()[0], scored - start, losses, scored, end - scored);
-            scored = end;
-        }
-        return scoreResult(tokens, losses);
+        return scorer.score(tokens, stride);
     }
 
     /** The most positions (sequences × longest sequence) one batched scoring pass holds: its logits are 4 B × vocabulary each. */
-    public static final int SCORE_BATCH_POSITIONS = 1024;
+    public static final int SCORE_BATCH_POSITIONS = Scorer.BATCH_POSITIONS;
 
     /**
      * Scores several token sequences, those that fit one window together: they are sorted by
@@ -327,63 +305,7 @@ public final class Generator implements AutoCloseable {
      */
     public List<ScoreResult> score(List<int[]> sequences, int stride) {
         checkOpen();
-        Objects.requireNonNull(sequences, "sequences");
-        int window = model.config().nPositions();
-        if (stride < 1 || stride > window) {
-            throw new IllegalArgumentException("stride must be in [1, " + window + "] (n_positions), got " + stride);
-        }
-        ScoreResult[] results = new ScoreResult[sequences.size()];
-        List<Integer> fitting = new ArrayList<>();
-        for (int i = 0; i < results.length; i++) {
-            int[] tokens = Objects.requireNonNull(sequences.get(i), "sequence " + i);
-            if (tokens.length < 2) {
-                throw new IllegalArgumentException("sequence " + i + ": scoring needs at least 2 tokens, got " + tokens.length);
-            }
-            checkIds(tokens);
-            if (tokens.length - 1 <= window) {
-                fitting.add(i);
-            } else {
-                results[i] = score(tokens, stride);
-            }
-        }
-        fitting.sort(Comparator.comparingInt(i -> sequences.get(i).length));
-        int from = 0;
-        while (from < fitting.size()) {
-            int to = from;
-            int time = 0;                                                          // the longest input of the batch
-            while (to < fitting.size()) {
-                int inputs = sequences.get(fitting.get(to)).length - 1;
-                if (to > from && (to - from + 1L) * Math.max(time, inputs) > SCORE_BATCH_POSITIONS) {
-                    break;
-                }
-                time = Math.max(time, inputs);
-                to++;
-            }
-            int[][] batch = new int[to - from][time];                              // padding: token 0, target -1
-            int[][] targets = new int[to - from][time];
-            for (int b = 0; b < batch.length; b++) {
-                int[] tokens = sequences.get(fitting.get(from + b));
-                System.arraycopy(tokens, 0, batch[b], 0, tokens.length - 1);
-                Arrays.fill(targets[b], -1);
-                System.arraycopy(tokens, 1, targets[b], 0, tokens.length - 1);
-            }
-            double[][] losses = model.loss(batch, targets).tokenLosses();
-            for (int b = 0; b < batch.length; b++) {
-                int[] tokens = sequences.get(fitting.get(from + b));
-                results[fitting.get(from + b)] = scoreResult(tokens, Arrays.copyOf(losses[b], tokens.length - 1));
-            }
-            from = to;
-        }
-        return List.of(results);
-    }
-
-    private ScoreResult scoreResult(int[] tokens, double[] losses) {
-        double mean = Arrays.stream(losses).average().orElseThrow();
-        if (!Double.isFinite(mean)) {
-            throw new NextTokenException("the loss is " + mean + ": the model's logits hold NaN or infinity: "
-                    + WeightsScan.explain(model.weights()));
-        }
-        return new ScoreResult(tokens, mean, losses);
+        return scorer.score(sequences, stride);
     }
 
     private GenerationRun newRun(int[] promptTokens, GenerationOptions options, GenerationListener listener) {
@@ -410,12 +332,7 @@ public final class Generator implements AutoCloseable {
     }
 
     private void checkIds(int[] tokens) {
-        int vocab = model.config().vocabSize();
-        for (int id : tokens) {
-            if (id < 0 || id >= vocab) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
-            }
-        }
+        VocabularyMatch.checkIds(tokens, model.config().vocabSize());
     }
 
     private static void appendText(ArrayDeque<GeneratedToken> ready, int sample, int step, String text) {
@@ -440,7 +357,10 @@ public final class Generator implements AutoCloseable {
         }
     }
 
-    /** Frees the weights. Calls still running must have ended. */
+    /**
+     * Frees the weights as soon as no call uses them: calls in flight finish or end with
+     * {@link IllegalStateException}, later ones throw it. Safe to call twice, from any thread.
+     */
     @Override
     public void close() {
         if (!closed) {
