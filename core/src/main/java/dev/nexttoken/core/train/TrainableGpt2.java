@@ -1,8 +1,10 @@
 package dev.nexttoken.core.train;
 
+import dev.nexttoken.core.model.GeluKernels;
 import dev.nexttoken.core.model.Gpt2Config;
 import dev.nexttoken.core.model.Gpt2Weights;
 import dev.nexttoken.core.model.LayerWeights;
+import dev.nexttoken.core.model.RowSoftmax;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -335,6 +337,10 @@ public final class TrainableGpt2 {
 
     /** GPT-2's tanh GELU, {@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))}; keeps the tanh for the backward pass. */
     private static void gelu(INDArray x, INDArray tanh, INDArray out) {
+        if (GeluKernels.accepts(x, tanh, out)) {
+            GeluKernels.forward(x, tanh, out);                                 // float32: one pass, all cores
+            return;
+        }
         tanh.assign(x).muli(x).muli(x).muli(GELU_A).addi(x).muli(GELU_K);      // √(2/π)·(x + a·x³)
         Transforms.tanh(tanh, false);
         out.assign(tanh).addi(1.0).muli(x).muli(0.5);
@@ -364,7 +370,7 @@ public final class TrainableGpt2 {
             INDArray logits = to - from == blockRows ? a.logits
                     : a.logits.get(NDArrayIndex.interval(0, to - from), NDArrayIndex.all());      // [n, V]
             Nd4j.gemm(h, params.wte(), logits, false, true, 1.0, 0.0);          // h · wteᵀ
-            Nd4j.exec(new SoftMax(logits, logits, 1));                          // p, in place
+            softmaxRows(logits);                                                // p, in place
             for (int r = from; r < to; r++) {
                 int target = targets[r / time][r % time];
                 if (target != -1) {
@@ -387,6 +393,18 @@ public final class TrainableGpt2 {
             }
         }
         return sum / count;
+    }
+
+    /**
+     * The softmax of every row in place: {@link RowSoftmax} (Vector API, all cores) for float32
+     * (~4× faster than Nd4j's op here), Nd4j's {@code SoftMax} for float64 (gradient checks).
+     */
+    private static void softmaxRows(INDArray logits) {
+        if (RowSoftmax.accepts(logits)) {
+            RowSoftmax.softmaxRows(logits);
+        } else {
+            Nd4j.exec(new SoftMax(logits, logits, 1));
+        }
     }
 
     /**
@@ -471,6 +489,10 @@ public final class TrainableGpt2 {
      * {@code gelu'(x) = ½(1 + th) + ½·x·(1 − th²)·√(2/π)·(1 + 3a·x²)}, {@code th} the kept tanh.
      */
     private static void geluBackward(INDArray x, INDArray tanh, INDArray d, INDArray scratch, INDArray scratch2) {
+        if (GeluKernels.accepts(x, tanh, d)) {
+            GeluKernels.backward(x, tanh, d);                                  // float32: one pass, all cores
+            return;
+        }
         INDArray slope = scratch.assign(x).muli(x).muli(3 * GELU_A).addi(1.0).muli(GELU_K).muli(x).muli(0.5);
         slope.muli(scratch2.assign(tanh).muli(tanh).rsubi(1.0));               // ½·x·√(2/π)(1 + 3a·x²)·(1 − th²)
         slope.addi(scratch2.assign(tanh).addi(1.0).muli(0.5));                 // + ½(1 + th)
