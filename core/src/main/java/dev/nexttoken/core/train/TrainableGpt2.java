@@ -3,6 +3,7 @@ package dev.nexttoken.core.train;
 import dev.nexttoken.core.model.GeluKernels;
 import dev.nexttoken.core.model.Gpt2Config;
 import dev.nexttoken.core.model.Gpt2Weights;
+import dev.nexttoken.core.model.LayerNormBackward;
 import dev.nexttoken.core.model.LayerWeights;
 import dev.nexttoken.core.model.RowSoftmax;
 import org.nd4j.linalg.api.buffer.DataBuffer;
@@ -475,6 +476,10 @@ public final class TrainableGpt2 {
         INDArray scratch = act.tmpC2;
         dBeta.addi(dOut.sum(0));
         dGamma.addi(scratch.assign(dOut).muli(hat).sum(0));
+        if (LayerNormBackward.accepts(dOut, hat, rstd, gamma, dx)) {
+            LayerNormBackward.addInputGradient(dOut, hat, rstd, gamma, dx);   // float32: one pass per row, all cores
+            return;
+        }
         dHat.assign(dOut).muliRowVector(gamma);                                // dx̂ [N, C]
         INDArray meanDHat = dHat.mean(true, 1);                                // [N, 1]
         INDArray meanDHatHat = scratch.assign(dHat).muli(hat).mean(true, 1);   // [N, 1]
