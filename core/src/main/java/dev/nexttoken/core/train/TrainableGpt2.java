@@ -35,8 +35,9 @@ import java.util.Objects;
  * float32 for training or float64 for gradient checks.
  *
  * <p>Activations of one batch shape are kept in buffers allocated once and reused every step.
- * The loss never holds the {@code [B·T, V]} logits at once: the {@code lm_head}, the softmax,
- * the cross-entropy and their gradients run over blocks of rows of one reused buffer.
+ * The loss holds at most 2²⁷ logits at once (the default shape's {@code [B·T, V]} fits): the
+ * {@code lm_head}, the softmax, the cross-entropy and their gradients run over blocks of rows of
+ * one reused buffer.
  *
  * <p>Shapes: B batch, T time, C {@code n_embd}, nh heads, hs head size, V vocabulary, N = B·T.
  * Activations are {@code [N, C]}; the rows of sequence {@code b} are {@code b·T … b·T+T−1}.
@@ -52,8 +53,13 @@ public final class TrainableGpt2 {
     /** √(2/π), the GELU's inner scale. */
     private static final double GELU_K = Math.sqrt(2 / Math.PI);
     private static final double GELU_A = 0.044715;
-    /** The logits block holds at most this many elements (64 MiB of float32). */
-    private static final long LOGIT_BLOCK_ELEMENTS = 1L << 24;
+    /**
+     * The logits block holds at most this many elements (512 MiB of float32): the default
+     * training shape's 2,048 × 50,257 logits in one block. Blocks of 64 MiB (333 rows) made the
+     * lm_head's three products re-read {@code wte} and re-write its gradient once per block:
+     * ~10 % slower steps (docs/TRAINING.md, "Speed").
+     */
+    private static final long LOGIT_BLOCK_ELEMENTS = 1L << 27;
 
     private final Gpt2Config config;
     private final DataType dataType;
