@@ -1,8 +1,11 @@
 package dev.nexttoken.core.train;
 
+import dev.nexttoken.core.model.GeluKernels;
 import dev.nexttoken.core.model.Gpt2Config;
 import dev.nexttoken.core.model.Gpt2Weights;
+import dev.nexttoken.core.model.LayerNormBackward;
 import dev.nexttoken.core.model.LayerWeights;
+import dev.nexttoken.core.model.RowSoftmax;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,8 +35,9 @@ import java.util.Objects;
  * float32 for training or float64 for gradient checks.
  *
  * <p>Activations of one batch shape are kept in buffers allocated once and reused every step.
- * The loss never holds the {@code [B·T, V]} logits at once: the {@code lm_head}, the softmax,
- * the cross-entropy and their gradients run over blocks of rows of one reused buffer.
+ * The loss holds at most 2²⁷ logits at once (the default shape's {@code [B·T, V]} fits): the
+ * {@code lm_head}, the softmax, the cross-entropy and their gradients run over blocks of rows of
+ * one reused buffer.
  *
  * <p>Shapes: B batch, T time, C {@code n_embd}, nh heads, hs head size, V vocabulary, N = B·T.
  * Activations are {@code [N, C]}; the rows of sequence {@code b} are {@code b·T … b·T+T−1}.
@@ -49,8 +53,13 @@ public final class TrainableGpt2 {
     /** √(2/π), the GELU's inner scale. */
     private static final double GELU_K = Math.sqrt(2 / Math.PI);
     private static final double GELU_A = 0.044715;
-    /** The logits block holds at most this many elements (64 MiB of float32). */
-    private static final long LOGIT_BLOCK_ELEMENTS = 1L << 24;
+    /**
+     * The logits block holds at most this many elements (512 MiB of float32): the default
+     * training shape's 2,048 × 50,257 logits in one block. Blocks of 64 MiB (333 rows) made the
+     * lm_head's three products re-read {@code wte} and re-write its gradient once per block:
+     * ~10 % slower steps (docs/TRAINING.md, "Speed").
+     */
+    private static final long LOGIT_BLOCK_ELEMENTS = 1L << 27;
 
     private final Gpt2Config config;
     private final DataType dataType;
@@ -335,6 +344,10 @@ public final class TrainableGpt2 {
 
     /** GPT-2's tanh GELU, {@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))}; keeps the tanh for the backward pass. */
     private static void gelu(INDArray x, INDArray tanh, INDArray out) {
+        if (GeluKernels.accepts(x, tanh, out)) {
+            GeluKernels.forward(x, tanh, out);                                 // float32: one pass, all cores
+            return;
+        }
         tanh.assign(x).muli(x).muli(x).muli(GELU_A).addi(x).muli(GELU_K);      // √(2/π)·(x + a·x³)
         Transforms.tanh(tanh, false);
         out.assign(tanh).addi(1.0).muli(x).muli(0.5);
@@ -364,7 +377,7 @@ public final class TrainableGpt2 {
             INDArray logits = to - from == blockRows ? a.logits
                     : a.logits.get(NDArrayIndex.interval(0, to - from), NDArrayIndex.all());      // [n, V]
             Nd4j.gemm(h, params.wte(), logits, false, true, 1.0, 0.0);          // h · wteᵀ
-            Nd4j.exec(new SoftMax(logits, logits, 1));                          // p, in place
+            softmaxRows(logits);                                                // p, in place
             for (int r = from; r < to; r++) {
                 int target = targets[r / time][r % time];
                 if (target != -1) {
@@ -387,6 +400,18 @@ public final class TrainableGpt2 {
             }
         }
         return sum / count;
+    }
+
+    /**
+     * The softmax of every row in place: {@link RowSoftmax} (Vector API, all cores) for float32
+     * (~4× faster than Nd4j's op here), Nd4j's {@code SoftMax} for float64 (gradient checks).
+     */
+    private static void softmaxRows(INDArray logits) {
+        if (RowSoftmax.accepts(logits)) {
+            RowSoftmax.softmaxRows(logits);
+        } else {
+            Nd4j.exec(new SoftMax(logits, logits, 1));
+        }
     }
 
     /**
@@ -457,6 +482,10 @@ public final class TrainableGpt2 {
         INDArray scratch = act.tmpC2;
         dBeta.addi(dOut.sum(0));
         dGamma.addi(scratch.assign(dOut).muli(hat).sum(0));
+        if (LayerNormBackward.accepts(dOut, hat, rstd, gamma, dx)) {
+            LayerNormBackward.addInputGradient(dOut, hat, rstd, gamma, dx);   // float32: one pass per row, all cores
+            return;
+        }
         dHat.assign(dOut).muliRowVector(gamma);                                // dx̂ [N, C]
         INDArray meanDHat = dHat.mean(true, 1);                                // [N, 1]
         INDArray meanDHatHat = scratch.assign(dHat).muli(hat).mean(true, 1);   // [N, 1]
@@ -471,6 +500,10 @@ public final class TrainableGpt2 {
      * {@code gelu'(x) = ½(1 + th) + ½·x·(1 − th²)·√(2/π)·(1 + 3a·x²)}, {@code th} the kept tanh.
      */
     private static void geluBackward(INDArray x, INDArray tanh, INDArray d, INDArray scratch, INDArray scratch2) {
+        if (GeluKernels.accepts(x, tanh, d)) {
+            GeluKernels.backward(x, tanh, d);                                  // float32: one pass, all cores
+            return;
+        }
         INDArray slope = scratch.assign(x).muli(x).muli(3 * GELU_A).addi(1.0).muli(GELU_K).muli(x).muli(0.5);
         slope.muli(scratch2.assign(tanh).muli(tanh).rsubi(1.0));               // ½·x·√(2/π)(1 + 3a·x²)·(1 − th²)
         slope.addi(scratch2.assign(tanh).addi(1.0).muli(0.5));                 // + ½(1 + th)

@@ -141,6 +141,38 @@ class TrainableGpt2Test {
                 () -> model.loss(new int[][] {new int[9]}, new int[][] {new int[9]}));
     }
 
+    /**
+     * The float32 path (the Vector API softmax and GELU kernels, all cores) against the float64
+     * path that the finite differences check (Nd4j's ops): the same loss and gradients up to
+     * float32 rounding, at a width (GELU rows of 4 × 64) and vocabulary (rows of 300) that make
+     * the kernels split their work.
+     */
+    @Test
+    void float32KernelsMatchTheCheckedFloat64Path() {
+        Gpt2Config config = new Gpt2Config(2, 2, 64, 16, 300, 1e-5);
+        TrainableGpt2 exact = perturbedModel(config, 11);
+        TrainableGpt2 fast;
+        try (Gpt2Weights weights = exact.toWeights()) {
+            fast = TrainableGpt2.of(weights, DataType.FLOAT);
+        }
+        for (Map.Entry<String, INDArray> e : exact.parameters().entrySet()) {   // the float64 model on float32's values
+            e.getValue().assign(fast.parameters().get(e.getKey()));
+        }
+        int[][] inputs = randomTokens(3, 16, config.vocabSize(), 5);
+        int[][] targets = randomTokens(3, 16, config.vocabSize(), 6);
+        targets[1][4] = -1;
+        double exactLoss = exact.lossAndGradients(inputs, targets);
+        double fastLoss = fast.lossAndGradients(inputs, targets);
+        assertEquals(exactLoss, fastLoss, 1e-4 * exactLoss);
+        for (Map.Entry<String, INDArray> e : exact.gradients().entrySet()) {
+            INDArray expected = e.getValue();
+            INDArray actual = fast.gradients().get(e.getKey()).castTo(DataType.DOUBLE);
+            double scale = expected.norm2Number().doubleValue();
+            double error = expected.sub(actual).norm2Number().doubleValue();
+            assertTrue(error <= 1e-4 * scale + 1e-9, e.getKey() + ": error " + error + " against norm " + scale);
+        }
+    }
+
     /** A float64 model whose every parameter is random (not GPT-2's init), so every gradient is exercised. */
     static TrainableGpt2 perturbedModel(Gpt2Config config, long seed) {
         TrainableGpt2 model;
