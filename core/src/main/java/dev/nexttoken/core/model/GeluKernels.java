@@ -25,7 +25,7 @@ public final class GeluKernels {
     /** Elements per copy: three arrays of this many floats stay in L2. */
     private static final int TILE = 8192;
     private static final int MIN_CHUNK = 4 * TILE;
-    private static final ThreadLocal<float[][]> TILES = ThreadLocal.withInitial(() -> new float[3][TILE]);
+    private static final ScratchPool<float[][]> TILES = new ScratchPool<>(() -> new float[3][TILE]);
 
     private GeluKernels() {
     }
@@ -59,7 +59,7 @@ public final class GeluKernels {
         FloatBuffer ths = buffer(tanh);
         FloatBuffer outs = buffer(out);
         ParallelRange.run((int) x.length(), MIN_CHUNK, (from, to) -> {
-            float[][] t = TILES.get();
+            float[][] t = TILES.take();
             float[] xv = t[0];
             float[] th = t[1];
             float[] o = t[2];
@@ -75,6 +75,7 @@ public final class GeluKernels {
                 ths.put(start, th, 0, n);
                 outs.put(start, o, 0, n);
             }
+            TILES.give(t);
         });
     }
 
@@ -90,7 +91,7 @@ public final class GeluKernels {
         FloatBuffer ths = buffer(tanh);
         FloatBuffer ds = buffer(d);
         ParallelRange.run((int) x.length(), MIN_CHUNK, (from, to) -> {
-            float[][] t = TILES.get();
+            float[][] t = TILES.take();
             float[] xv = t[0];
             float[] th = t[1];
             float[] dv = t[2];
@@ -107,6 +108,7 @@ public final class GeluKernels {
                 }
                 ds.put(start, dv, 0, n);
             }
+            TILES.give(t);
         });
     }
 

@@ -22,7 +22,7 @@ public final class LayerNormBackward {
     /** Rows per copy. */
     private static final int TILE_ROWS = 32;
     private static final int MIN_ROWS_PER_CHUNK = 64;
-    private static final ThreadLocal<float[][]> TILES = ThreadLocal.withInitial(() -> new float[4][0]);
+    private static final ScratchPool<float[][]> TILES = new ScratchPool<>(() -> new float[4][0]);
 
     private LayerNormBackward() {
     }
@@ -91,15 +91,15 @@ public final class LayerNormBackward {
                 }
                 dxs.put(start, out, 0, n * c);
             }
+            TILES.give(t);
         });
     }
 
-    /** This thread's four tiles of at least {@code size} floats (the last, for {@code rstd}, as well). */
+    /** Four tiles of at least {@code size} floats (the last, for {@code rstd}, as well); give them back to {@link #TILES}. */
     private static float[][] tiles(int size) {
-        float[][] t = TILES.get();
+        float[][] t = TILES.take();
         if (t[0].length < size) {
             t = new float[][] {new float[size], new float[size], new float[size], new float[size]};
-            TILES.set(t);
         }
         return t;
     }

@@ -23,7 +23,7 @@ public final class RowSoftmax {
 
     /** Rows per chunk handed to a core: a row is tens of microseconds of work. */
     private static final int MIN_ROWS_PER_CHUNK = 4;
-    private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ScratchPool<float[]> ROW = new ScratchPool<>(() -> new float[0]);
 
     private RowSoftmax() {
     }
@@ -61,10 +61,9 @@ public final class RowSoftmax {
         FloatBuffer data = matrix.data().asNioFloat();                      // the whole buffer; absolute access only
         long base = matrix.offset();
         ParallelRange.run(rows, MIN_ROWS_PER_CHUNK, (from, to) -> {
-            float[] row = ROW.get();
+            float[] row = ROW.take();
             if (row.length < width) {
                 row = new float[width];
-                ROW.set(row);
             }
             for (int r = from; r < to; r++) {
                 int start = Math.toIntExact(base + (long) r * width);
@@ -72,6 +71,7 @@ public final class RowSoftmax {
                 VectorSoftmax.softmax(row, 0, width);
                 data.put(start, row, 0, width);
             }
+            ROW.give(row);
         });
     }
 }
