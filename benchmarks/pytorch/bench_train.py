@@ -1,10 +1,12 @@
-"""Times nanoGPT training steps at nexttoken's default training shape and prints tokens/s.
+"""Times nanoGPT training steps at a given shape (nexttoken train's defaults unless told) and prints tokens/s.
 
 Run (Debian's python3-torch; OpenBLAS first, two threads), with nanoGPT's model.py beside it:
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread python3 bench_train.py [--steps 25]
 The shape, batch and optimizer follow `bin/nexttoken train`'s defaults: 4 layers, 4 heads,
 width 128, context 128, batch 16 (2,048 tokens per step), GPT-2's 50,257-token vocabulary,
 AdamW (weight decay on matrices), gradient clipping at 1.0, no dropout, float32, random tokens.
+--n-layer, --n-head, --n-embd, --block-size and --batch-size change the shape as train's options do
+(the default model's: --n-embd 160 --block-size 256 --batch-size 8).
 """
 import argparse
 import statistics
@@ -18,6 +20,11 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--steps", type=int, default=25)
 parser.add_argument("--warmup", type=int, default=5)
 parser.add_argument("--threads", type=int, default=2)
+parser.add_argument("--n-layer", type=int, default=4)
+parser.add_argument("--n-head", type=int, default=4)
+parser.add_argument("--n-embd", type=int, default=128)
+parser.add_argument("--block-size", type=int, default=128)
+parser.add_argument("--batch-size", type=int, default=16)
 args = parser.parse_args()
 
 torch.set_num_threads(args.threads)
@@ -33,8 +40,8 @@ for _ in range(10):
 seconds = (time.perf_counter() - start) / 10
 print(f"1024^2 matmul: {seconds * 1e3:.1f} ms ({2 * 1024 ** 3 / seconds / 1e9:.1f} GFLOP/s)")
 
-batch, block = 16, 128
-config = GPTConfig(block_size=block, vocab_size=50257, n_layer=4, n_head=4, n_embd=128,
+batch, block = args.batch_size, args.block_size
+config = GPTConfig(block_size=block, vocab_size=50257, n_layer=args.n_layer, n_head=args.n_head, n_embd=args.n_embd,
                    dropout=0.0, bias=True)
 model = GPT(config)
 optimizer = model.configure_optimizers(weight_decay=0.1, learning_rate=1e-3, betas=(0.9, 0.95),
