@@ -117,8 +117,13 @@ struct kernels {
 #define TARGET_AVX2 "avx2,fma,f16c"
 #define PRIMITIVE_AVX2 static inline __attribute__((target(TARGET_AVX2), always_inline))
 
-/* W[row, j..j+8) decoded; for Q8 the block's scale (j is a multiple of 8, so the 8 share one block). */
-PRIMITIVE_AVX2 __m256 load_avx2(int fmt, const uint8_t *row, const uint16_t *scales, int j) {
+/* The Q8 scale of the block of column j of a row, in every lane. */
+PRIMITIVE_AVX2 __m256 scale_avx2(const uint16_t *scales, int j) {
+    return _mm256_set1_ps(_cvtsh_ss(scales[j / Q8_BLOCK]));
+}
+
+/* W[row, j..j+8) decoded; for Q8, d is scale_avx2 of the block (j is a multiple of 8: the 8 share one block). */
+PRIMITIVE_AVX2 __m256 load_avx2(int fmt, const uint8_t *row, __m256 d, int j) {
     switch (fmt) {
         case F32:
             return _mm256_loadu_ps((const float *) row + j);
@@ -128,8 +133,7 @@ PRIMITIVE_AVX2 __m256 load_avx2(int fmt, const uint8_t *row, const uint16_t *sca
             return _mm256_castsi256_ps(_mm256_slli_epi32(
                     _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *) (row + (size_t) j * 2))), 16));
         default:
-            return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (row + j)))),
-                                 _mm256_set1_ps(_cvtsh_ss(scales[j / Q8_BLOCK])));
+            return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (row + j)))), d);
     }
 }
 
@@ -174,8 +178,13 @@ PRIMITIVE_AVX2 float sum_avx2(__m256 v) {
 #define TARGET_AVX512 "avx512f,avx2,fma,f16c"
 #define PRIMITIVE_AVX512 static inline __attribute__((target(TARGET_AVX512), always_inline))
 
-/* W[row, j..j+16) decoded; for Q8 the block's scale (j is a multiple of 16, so the 16 share one block). */
-PRIMITIVE_AVX512 __m512 load_avx512(int fmt, const uint8_t *row, const uint16_t *scales, int j) {
+/* The Q8 scale of the block of column j of a row, in every lane. */
+PRIMITIVE_AVX512 __m512 scale_avx512(const uint16_t *scales, int j) {
+    return _mm512_set1_ps(_cvtsh_ss(scales[j / Q8_BLOCK]));
+}
+
+/* W[row, j..j+16) decoded; for Q8, d is scale_avx512 of the block (j is a multiple of 16: the 16 share one block). */
+PRIMITIVE_AVX512 __m512 load_avx512(int fmt, const uint8_t *row, __m512 d, int j) {
     switch (fmt) {
         case F32:
             return _mm512_loadu_ps((const float *) row + j);
@@ -185,8 +194,7 @@ PRIMITIVE_AVX512 __m512 load_avx512(int fmt, const uint8_t *row, const uint16_t 
             return _mm512_castsi512_ps(_mm512_slli_epi32(
                     _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *) (row + (size_t) j * 2))), 16));
         default:
-            return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (row + j)))),
-                                 _mm512_set1_ps(_cvtsh_ss(scales[j / Q8_BLOCK])));
+            return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (row + j)))), d);
     }
 }
 

@@ -5,8 +5,8 @@
  *   TARGET  the target attribute string
  *   VF      the vector of floats; LANES its lanes
  *   GX      rows of x per block of the several-row lm_head (as many accumulators as registers allow)
- * and the primitives load_S (LANES weights of a row, decoded), tail_S (the last, partial vector
- * of a row, zero-padded), floats_S / put_S (load / store LANES floats), set1_S, fma_S (a·b + c),
+ * and the primitives scale_S (a Q8 block's scale in every lane), load_S (LANES weights of a row,
+ * decoded, given the block's scale), tail_S (the last, partial vector of a row, zero-padded), floats_S / put_S (load / store LANES floats), set1_S, fma_S (a·b + c),
  * mul_S, add_S, zero_S and sum_S (the lanes added, always in the same order).
  *
  * Every format is decoded exactly to float32 first (F16, BF16 and q·d of Q8 are all exact
@@ -21,16 +21,16 @@
 
 /*
  * y[r, j..j+lanes) += sum over q < width of x[r, q] * W[i+q, j..j+lanes) for r < rows (x's rows
- * xstride apart, y's n apart); w[q] / s[q] are W's rows i+q and their Q8 scales. width is PASS
- * or 1, lanes LANES or the row's tail. The W vectors are decoded once for all rows of x.
+ * xstride apart, y's n apart); w[q] / s[q] are W's rows i+q and their Q8 scales, d[q] the scale
+ * of the block of column j (Q8). width is PASS or 1, lanes LANES or the row's tail. The W vectors are decoded once for all rows of x.
  * A row's arithmetic does not depend on `rows`: with PASS rows of W, two chains (q 0-3 onto y,
  * q 4-7 from a product) added at the end, as the one-row kernel always did.
  */
-KERNEL void NAME(column)(int fmt, const uint8_t *const *w, const uint16_t *const *s, int width, int j, int lanes,
-                         const float *x, int xstride, int rows, float *y, int n) {
+KERNEL void NAME(column)(int fmt, const uint8_t *const *w, const uint16_t *const *s, const VF *d, int width, int j,
+                         int lanes, const float *x, int xstride, int rows, float *y, int n) {
     VF v[PASS];
     for (int q = 0; q < width; q++) {
-        v[q] = lanes == LANES ? NAME(load)(fmt, w[q], s[q], j) : NAME(tail)(fmt, w[q], s[q], j, lanes);
+        v[q] = lanes == LANES ? NAME(load)(fmt, w[q], d[q], j) : NAME(tail)(fmt, w[q], s[q], j, lanes);
     }
     for (int r = 0; r < rows; r++) {
         const float *xr = x + (size_t) r * (size_t) xstride;
@@ -67,6 +67,25 @@ KERNEL void NAME(column)(int fmt, const uint8_t *const *w, const uint16_t *const
 }
 
 /*
+ * column for every whole vector of the row, in order: for Q8 block by block, each block's scales
+ * converted once for its vectors (2 or 4); for the other formats in one run.
+ */
+KERNEL void NAME(columns)(int fmt, const uint8_t *const *w, const uint16_t *const *s, int width, int full,
+                          const float *x, int xstride, int rows, float *y, int n) {
+    const int step = fmt == Q8 ? Q8_BLOCK : full;
+    for (int jb = 0; jb < full; jb += step) {
+        VF d[PASS];
+        for (int q = 0; q < width; q++) {
+            d[q] = fmt == Q8 ? NAME(scale)(s[q], jb) : NAME(zero)();
+        }
+        const int end = full - jb < step ? full : jb + step;
+        for (int j = jb; j < end; j += LANES) {
+            NAME(column)(fmt, w, s, d, width, j, LANES, x, xstride, rows, y, n);
+        }
+    }
+}
+
+/*
  * y[r, 0..n) += sum over i < count of x[r, i] * W[i, 0..n) for r < rows: one run of W's rows (w,
  * s at its first row), PASS rows of W per pass over y (eight streams in flight), the last count
  * mod PASS rows one at a time.
@@ -84,21 +103,17 @@ KERNEL void NAME(linear_body)(int fmt, const uint8_t *w, const uint16_t *s, int 
             wr[q] = w + (size_t) (i + q) * row_bytes;
             sr[q] = fmt == Q8 ? s + (size_t) (i + q) * blocks : NULL;
         }
-        for (int j = 0; j < full; j += LANES) {
-            NAME(column)(fmt, wr, sr, PASS, j, LANES, x + i, xstride, rows, y, n);
-        }
+        NAME(columns)(fmt, wr, sr, PASS, full, x + i, xstride, rows, y, n);
         if (full < n) {
-            NAME(column)(fmt, wr, sr, PASS, full, n - full, x + i, xstride, rows, y, n);
+            NAME(column)(fmt, wr, sr, NULL, PASS, full, n - full, x + i, xstride, rows, y, n);
         }
     }
     for (; i < count; i++) {
         const uint8_t *wr[1] = {w + (size_t) i * row_bytes};
         const uint16_t *sr[1] = {fmt == Q8 ? s + (size_t) i * blocks : NULL};
-        for (int j = 0; j < full; j += LANES) {
-            NAME(column)(fmt, wr, sr, 1, j, LANES, x + i, xstride, rows, y, n);
-        }
+        NAME(columns)(fmt, wr, sr, 1, full, x + i, xstride, rows, y, n);
         if (full < n) {
-            NAME(column)(fmt, wr, sr, 1, full, n - full, x + i, xstride, rows, y, n);
+            NAME(column)(fmt, wr, sr, NULL, 1, full, n - full, x + i, xstride, rows, y, n);
         }
     }
 }
@@ -124,15 +139,23 @@ KERNEL void NAME(dot_block)(int fmt, const uint8_t *w, const uint16_t *s, int k,
             acc[q][p] = NAME(zero)();
         }
     }
-    for (int j = 0; j < full; j += LANES) {
-        VF ws[PASS];
+    const int step = fmt == Q8 ? Q8_BLOCK : full;           /* Q8: each block's scales converted once */
+    for (int jb = 0; jb < full; jb += step) {
+        VF d[PASS];
         for (int q = 0; q < gw; q++) {
-            ws[q] = NAME(load)(fmt, wr[q], sr[q], j);
+            d[q] = fmt == Q8 ? NAME(scale)(sr[q], jb) : NAME(zero)();
         }
-        for (int p = 0; p < gx; p++) {
-            const VF xs = NAME(floats)(x + (size_t) (r0 + p) * (size_t) k + j);
+        const int end = full - jb < step ? full : jb + step;
+        for (int j = jb; j < end; j += LANES) {
+            VF ws[PASS];
             for (int q = 0; q < gw; q++) {
-                acc[q][p] = NAME(fma)(ws[q], xs, acc[q][p]);
+                ws[q] = NAME(load)(fmt, wr[q], d[q], j);
+            }
+            for (int p = 0; p < gx; p++) {
+                const VF xs = NAME(floats)(x + (size_t) (r0 + p) * (size_t) k + j);
+                for (int q = 0; q < gw; q++) {
+                    acc[q][p] = NAME(fma)(ws[q], xs, acc[q][p]);
+                }
             }
         }
     }
@@ -206,7 +229,7 @@ KERNEL void NAME(widen_body)(int fmt, const uint8_t *w, const uint16_t *s, int c
         const uint16_t *sr = fmt == Q8 ? s + (size_t) r * blocks : NULL;
         float *o = out + (size_t) (r - r0) * (size_t) cols;
         for (int j = 0; j < full; j += LANES) {
-            NAME(put)(o + j, NAME(load)(fmt, wr, sr, j));
+            NAME(put)(o + j, NAME(load)(fmt, wr, fmt == Q8 ? NAME(scale)(sr, j) : NAME(zero)(), j));
         }
         for (int j = full; j < cols; j++) {
             o[j] = decode(fmt, wr, sr, j);
