@@ -27,7 +27,7 @@
  * q 4-7 from a product) added at the end, as the one-row kernel always did.
  */
 KERNEL void NAME(column)(int fmt, const uint8_t *const *w, const uint16_t *const *s, const VF *d, int width, int j,
-                         int lanes, const float *x, int xstride, int rows, float *y, int n) {
+                         int lanes, const float *restrict x, int xstride, int rows, float *restrict y, int n) {
     VF v[PASS];
     for (int q = 0; q < width; q++) {
         v[q] = lanes == LANES ? NAME(load)(fmt, w[q], d[q], j) : NAME(tail)(fmt, w[q], s[q], j, lanes);
@@ -71,7 +71,7 @@ KERNEL void NAME(column)(int fmt, const uint8_t *const *w, const uint16_t *const
  * converted once for its vectors (2 or 4); for the other formats in one run.
  */
 KERNEL void NAME(columns)(int fmt, const uint8_t *const *w, const uint16_t *const *s, int width, int full,
-                          const float *x, int xstride, int rows, float *y, int n) {
+                          const float *restrict x, int xstride, int rows, float *restrict y, int n) {
     const int step = fmt == Q8 ? Q8_BLOCK : full;
     for (int jb = 0; jb < full; jb += step) {
         VF d[PASS];
@@ -90,8 +90,8 @@ KERNEL void NAME(columns)(int fmt, const uint8_t *const *w, const uint16_t *cons
  * s at its first row), PASS rows of W per pass over y (eight streams in flight), the last count
  * mod PASS rows one at a time.
  */
-KERNEL void NAME(linear_body)(int fmt, const uint8_t *w, const uint16_t *s, int n, int count, const float *x,
-                              int xstride, int rows, float *y) {
+KERNEL void NAME(linear_body)(int fmt, const uint8_t *w, const uint16_t *s, int n, int count,
+                              const float *restrict x, int xstride, int rows, float *restrict y) {
     const size_t row_bytes = (size_t) n * (size_t) weight_bytes(fmt);
     const size_t blocks = (size_t) q8_blocks(n);
     const int full = n - n % LANES;
@@ -240,7 +240,7 @@ KERNEL void NAME(widen_body)(int fmt, const uint8_t *w, const uint16_t *s, int c
 /* The entry points of one format: the format a constant, so each is compiled for it alone. */
 #define FORMAT_KERNELS(F)                                                                                   \
     static __attribute__((target(TARGET))) void CAT(NAME(linear), F)(const uint8_t *w, const uint16_t *s,  \
-            int n, int count, const float *x, int xstride, int rows, float *y) {                            \
+            int n, int count, const float *restrict x, int xstride, int rows, float *restrict y) {          \
         if (rows == 1) {                                                                                    \
             NAME(linear_body)(F, w, s, n, count, x, xstride, 1, y);                                         \
         } else {                                                                                            \
