@@ -238,10 +238,15 @@ final class NativeKernels {
 
     /** That the library is loaded and this CPU runs {@code isa}: never an illegal instruction. */
     private static void check(Isa isa) {
-        if (SUPPORTED == 0) {
+        check(isa, SUPPORTED);
+    }
+
+    /** That {@code supported} (bits {@link Isa#code}; 0: no library) includes {@code isa}. */
+    static void check(Isa isa, int supported) {
+        if (supported == 0) {
             throw new IllegalStateException("the native kernels are not available");
         }
-        if (!supports(isa)) {
+        if ((supported & isa.code) == 0) {
             throw new IllegalStateException("this CPU does not run the " + isa.label + " kernels");
         }
     }

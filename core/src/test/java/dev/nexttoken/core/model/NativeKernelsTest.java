@@ -230,6 +230,18 @@ class NativeKernelsTest {
         }
     }
 
+    /** The check every call makes before it enters native code, for a CPU without AVX-512 and for no library. */
+    @Test
+    void aVariantTheCpuLacksIsRefusedBeforeNativeCode() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> NativeKernels.check(Isa.AVX512, Isa.AVX2.code));
+        assertEquals("this CPU does not run the avx512 kernels", e.getMessage());
+        NativeKernels.check(Isa.AVX2, Isa.AVX2.code);
+        NativeKernels.check(Isa.AVX512, Isa.AVX2.code | Isa.AVX512.code);
+        e = assertThrows(IllegalStateException.class, () -> NativeKernels.check(Isa.AVX2, 0));
+        assertEquals("the native kernels are not available", e.getMessage());
+    }
+
     @Test
     void aVariantTheCpuLacksIsRefused() {
         for (Isa isa : Isa.values()) {
