@@ -22,7 +22,7 @@ final class CacheAttention {
 
     /**
      * Below this many multiply-adds the pairs go only to workers that are awake anyway (right
-     * after a product of {@link NativeGemv} or {@link VectorGemm}), or all run on the calling
+     * after a product of {@link NativeKernels} or {@link VectorGemm}), or all run on the calling
      * thread: waking a parked worker and waiting for it costs a scheduler round-trip, more than a
      * decode step's attention of one sequence takes alone. The value is a few wake-ups' worth of
      * work (see docs/PERFORMANCE.md).

@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -16,7 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * route for one-row products (which repacks the weights, far below the memory bandwidth) dominate
  * a decode step, so this pass calls OpenBLAS directly on the arrays' memory:
  * <ul>
- * <li>the weight products of a decode step run on {@link NativeGemv} where it is available (in
+ * <li>the weight products of a decode step run on {@link NativeKernels} where it is available (in
  * blocks of up to 16 rows), and so does its lm_head; its results for a row do not depend on the
  * other rows, so several caches can decode in one pass ({@link #lastLogitsTogether}) and each get
  * what it gets alone; otherwise one row is one {@code sgemv}, with the bias pre-loaded into the output
@@ -60,7 +61,7 @@ final class CpuForwardPass implements ForwardPass {
     }
 
     /**
-     * One weight matrix, as a pointer for OpenBLAS and {@link NativeGemv}, and as a byte view for
+     * One weight matrix, as a pointer for OpenBLAS and {@link NativeKernels}, and as a byte view for
      * the Vector API kernels ({@code bytes} is null when they cannot run).
      */
     private record Matrix(FloatPointer pointer, ByteBuffer bytes) {
@@ -159,13 +160,13 @@ final class CpuForwardPass implements ForwardPass {
      * One decode step of several caches at once: their rows are stacked, so that each weight is
      * read once for all of them; embeddings take each sequence's own position, attention runs per
      * cache at its own length. Each row's arithmetic is the one it gets alone (the kernels are
-     * row-count-invariant: {@link NativeGemv}), so each cache's logits are the bits
-     * {@link #lastLogits} gives it alone. Without {@link NativeGemv} (no AVX-512), alone and
+     * row-count-invariant: {@link NativeKernels}), so each cache's logits are the bits
+     * {@link #lastLogits} gives it alone. Without {@link NativeKernels} (not on this CPU), alone and
      * together would take different kernels, so the caches then run one after the other.
      */
     @Override
     public INDArray[] lastLogitsTogether(int[][] ids, KvCache[] caches) {
-        if (!NativeGemv.isAvailable()) {
+        if (!NativeKernels.isAvailable()) {
             return ForwardPass.super.lastLogitsTogether(ids, caches);
         }
         Segment[] segments = new Segment[caches.length];
@@ -306,7 +307,7 @@ final class CpuForwardPass implements ForwardPass {
     private enum Products {
         /** OpenBLAS on the scratch's native buffers: {@code sgemv} for one row, else {@code sgemm}. */
         BLAS,
-        /** {@link NativeGemv} on the Java arrays: a decode step of 1–16 rows, or a one-token prompt. */
+        /** {@link NativeKernels} on the Java arrays: a decode step of 1–16 rows, or a one-token prompt. */
         NATIVE_GEMV,
         /** {@link VectorGemm} on the Java arrays: a decode batch, or a prompt with AVX-512. */
         VECTOR_GEMM
@@ -317,11 +318,11 @@ final class CpuForwardPass implements ForwardPass {
      * sequence: the fastest kernel measured for each case (OpenBLAS runs its AVX2 kernels here; the
      * measurements on GPT-2 small's 48 layer products are in docs/PERFORMANCE.md):
      * <ul>
-     * <li>one row: {@link NativeGemv} (AVX-512 loads, more bytes in flight than {@code sgemv}) when
+     * <li>one row: {@link NativeKernels} (AVX-512 loads, more bytes in flight than {@code sgemv}) when
      * it is available; else {@code sgemv}, ahead of the Java kernel, which copies the weights into
      * its panels first;</li>
-     * <li>a batch decode step: {@link NativeGemv} when it is available (it reads the weights in
-     * place; above {@link NativeGemv#MAX_ROWS} rows, in blocks of that many), whose results for a
+     * <li>a batch decode step: {@link NativeKernels} when it is available (it reads the weights in
+     * place; above {@link NativeKernels#MAX_ROWS} rows, in blocks of that many), whose results for a
      * row do not depend on the other rows, so sequences decoded together get what each gets alone
      * ({@link #lastLogitsTogether}); else {@link VectorGemm}, which reads each weight once for all rows, where
      * {@code sgemm} repacks the matrices; it also beat the row-streaming kernel it replaced, by more
@@ -331,7 +332,7 @@ final class CpuForwardPass implements ForwardPass {
      * </ul>
      */
     private Products productsFor(int rows, int time) {
-        if (NativeGemv.isAvailable() && (rows == 1 || time == 1)) {
+        if (NativeKernels.isAvailable() && (rows == 1 || time == 1)) {
             return Products.NATIVE_GEMV;
         }
         if (rows == 1) {
@@ -345,14 +346,14 @@ final class CpuForwardPass implements ForwardPass {
 
     /**
      * {@code out [rows, n] = in [rows, k] · W + b} on the Java arrays, or {@code out +=} that when
-     * {@code accumulate} (the residual adds), by {@link NativeGemv} or {@link VectorGemm}.
+     * {@code accumulate} (the residual adds), by {@link NativeKernels} or {@link VectorGemm}.
      */
     private static void linear(Products products, float[] in, int rows, int k, Matrix w, int n, float[] b,
                                boolean accumulate, float[] out) {
         if (products == Products.NATIVE_GEMV) {
-            for (int r = 0; r < rows; r += NativeGemv.MAX_ROWS) {
-                int block = Math.min(NativeGemv.MAX_ROWS, rows - r);
-                NativeGemv.linear(in, r * k, block, k, w.address(), n, b, accumulate, out, r * n);
+            for (int r = 0; r < rows; r += NativeKernels.MAX_ROWS) {
+                int block = Math.min(NativeKernels.MAX_ROWS, rows - r);
+                NativeKernels.linear(WeightFormat.F32, w.address(), 0, in, r * k, block, k, n, b, accumulate, out, r * n);
             }
         } else {
             VectorGemm.linear(in, 0, rows, k, w.bytes(), n, b, accumulate, out, 0);
@@ -436,12 +437,12 @@ final class CpuForwardPass implements ForwardPass {
 
     /**
      * Final LayerNorm of each sequence's last new position, then the tied lm_head into {@code
-     * logits [B, V]}: by {@link NativeGemv} where it is available, else by {@link VectorLmHead}
+     * logits [B, V]}: by {@link NativeKernels} where it is available, else by {@link VectorLmHead}
      * for 2–16 rows and OpenBLAS otherwise.
      */
     private void finalNormAndHead(float[] x, int batch, int time, CpuScratch s, INDArray logits) {
         long base = address(new FloatPointer(logits.data().addressPointer()));                 // [B, V]
-        if (NativeGemv.isAvailable()) {
+        if (NativeKernels.isAvailable()) {
             long[] outputs = new long[batch];
             for (int b = 0; b < batch; b++) {
                 outputs[b] = base + (long) b * vocab * Float.BYTES;
@@ -463,17 +464,17 @@ final class CpuForwardPass implements ForwardPass {
     }
 
     /**
-     * Final LayerNorm and lm_head by {@link NativeGemv}, each row's {@code V} logits written at its
+     * Final LayerNorm and lm_head by {@link NativeKernels}, each row's {@code V} logits written at its
      * own address {@code outputs[b]}: one row is {@code dots}, several share each read of
      * {@code wte}, and a row gets the same bits either way.
      */
     private void finalNormAndHead(float[] x, int batch, int time, CpuScratch s, long[] outputs) {
         finalNorm(x, batch, time, s);
         long t = StepProfile.start(time == 1);
-        if (batch == 1) {
-            NativeGemv.dots(s.rowsC, 0, c, address(wte), vocab, outputs[0]);
-        } else {
-            NativeGemv.dots(s.rowsC, 0, batch, c, address(wte), vocab, outputs);
+        for (int b = 0; b < batch; b += NativeKernels.MAX_ROWS) {
+            int block = Math.min(NativeKernels.MAX_ROWS, batch - b);
+            NativeKernels.dots(WeightFormat.F32, address(wte), 0, s.rowsC, b * c, block, c, vocab,
+                    Arrays.copyOfRange(outputs, b, b + block));
         }
         StepProfile.add(Section.LM_HEAD, t);
         StepProfile.step(time == 1);

@@ -3,7 +3,7 @@ package dev.nexttoken.core.model;
 /**
  * A product {@code y [rows, n] = (start) + x [rows, k] · W [k, n]} split by rows of {@code W} into
  * one contiguous run per core, so that each thread reads one run of memory: the way
- * {@link VectorGemm} and {@link NativeGemv} spread a decode step's product over the cores. Part 0
+ * {@link VectorGemm} and {@link NativeKernels} spread a decode step's product over the cores. Part 0
  * computes into {@code y} itself (with its starting value and bias); every other part into a
  * {@code [rows, n]} partial sum of this call, added to {@code y} once all parts are done.
  */

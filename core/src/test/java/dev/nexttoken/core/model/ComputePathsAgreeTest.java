@@ -26,7 +26,7 @@ class ComputePathsAgreeTest {
 
     @Test
     void bothPathsGiveTheSameLogitsForOneSequence() {
-        // one row per decode step: the CPU path's sgemv or native kernel (NativeGemv), not VectorGemm;
+        // one row per decode step: the CPU path's sgemv or native kernel (NativeKernels), not VectorGemm;
         // a one-token prompt is one row too
         try (BothPaths paths = new BothPaths(new Gpt2Config(2, 4, 64, 48, 1000, 1e-5), 8, 1)) {
             paths.assertSameLogits(new int[][] {{42}});

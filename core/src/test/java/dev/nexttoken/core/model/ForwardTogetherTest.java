@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /**
  * {@link Gpt2Model#forwardTogether} gives each cache exactly (no tolerance) the logits
  * {@link Gpt2Model#forward} gives it alone: caches of different batch sizes and prompt lengths,
- * joining and leaving the joint step at different steps, more than {@link NativeGemv#MAX_ROWS} rows
+ * joining and leaving the joint step at different steps, more than {@link NativeKernels#MAX_ROWS} rows
  * at once, on both compute paths; and GPT-2 small's shape with random weights.
  */
 class ForwardTogetherTest {

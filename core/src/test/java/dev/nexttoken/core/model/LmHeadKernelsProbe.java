@@ -11,8 +11,8 @@ import java.util.Random;
 
 /**
  * The lm_head of a decode step of 8 rows on GPT-2 small's {@code wte [50257, 768]}: the native
- * kernel that sums each row as the one-row kernel does ({@link NativeGemv#dots(float[], int, int,
- * int, long, int, long[])}, what decode batches use now, so that rows decoded together get what
+ * kernel that sums each row as the one-row kernel does ({@link NativeKernels#dots(WeightFormat, long,
+ * long, float[], int, int, int, int, long[])}, what decode batches use now, so that rows decoded together get what
  * they get alone) against {@link VectorLmHead} (what they used before), in alternating blocks in
  * one JVM so that both see the same load of a shared machine; and one row ({@code dots}) for scale.
  * Prints per round the milliseconds per call of each, then the medians. Not a test: run it with
@@ -48,9 +48,9 @@ public final class LmHeadKernelsProbe {
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) random.nextGaussian();
             }
-            Runnable nativeRows = () -> NativeGemv.dots(x, 0, rows, c, wteAddress, vocab, outputs);
+            Runnable nativeRows = () -> NativeKernels.dots(WeightFormat.F32, wteAddress, 0, x, 0, rows, c, vocab, outputs);
             Runnable vectorRows = () -> VectorLmHead.lmHead(x, 0, rows, c, VectorMatmulSupport.bytes(wte), vocab, out, 0);
-            Runnable oneRow = () -> NativeGemv.dots(x, 0, c, wteAddress, vocab, base);
+            Runnable oneRow = () -> NativeKernels.dots(WeightFormat.F32, wteAddress, 0, x, 0, 1, c, vocab, new long[] {base});
             for (int warm = 0; warm < 3; warm++) {
                 time(nativeRows, calls);
                 time(vectorRows, calls);

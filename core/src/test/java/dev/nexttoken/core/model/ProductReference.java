@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The reference the weight-product kernels ({@link VectorGemm}, {@link NativeGemv}) are checked
+ * The reference the weight-product kernels ({@link VectorGemm}, {@link NativeKernels}) are checked
  * against: {@code y [rows, n] = (accumulate ? y : 0) + bias + x [rows, k] · W} in double.
  *
  * <p>Tolerance: {@code |got - want| ≤ 1e-5 · sqrt(Σ term²)} per output (terms: the products, the

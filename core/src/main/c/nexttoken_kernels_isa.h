@@ -1,0 +1,274 @@
+/*
+ * The kernels of nexttoken_kernels.c for one instruction set, included once per set. The
+ * includer defines:
+ *   S       the suffix of the names (avx2, avx512)
+ *   TARGET  the target attribute string
+ *   VF      the vector of floats; LANES its lanes
+ *   GX      rows of x per block of the several-row lm_head (as many accumulators as registers allow)
+ * and the primitives scale_S (a Q8 block's scale in every lane), load_S (LANES weights of a row,
+ * decoded, given the block's scale), tail_S (the last, partial vector of a row, zero-padded), floats_S / put_S (load / store LANES floats), set1_S, fma_S (a·b + c),
+ * mul_S, add_S, zero_S and sum_S (the lanes added, always in the same order).
+ *
+ * Every format is decoded exactly to float32 first (F16, BF16 and q·d of Q8 are all exact
+ * float32 values), then the arithmetic is the F32 kernel's: a product on F16/BF16/Q8 weights
+ * gives the bits of the F32 product on the widened weights.
+ */
+
+#define CAT_(a, b) a##_##b
+#define CAT(a, b) CAT_(a, b)
+#define NAME(x) CAT(x, S)
+#define KERNEL static inline __attribute__((target(TARGET), always_inline))
+
+/*
+ * y[r, j..j+lanes) += sum over q < width of x[r, q] * W[i+q, j..j+lanes) for r < rows (x's rows
+ * xstride apart, y's n apart); w[q] / s[q] are W's rows i+q and their Q8 scales, d[q] the scale
+ * of the block of column j (Q8). width is PASS or 1, lanes LANES or the row's tail. The W vectors are decoded once for all rows of x.
+ * A row's arithmetic does not depend on `rows`: with PASS rows of W, two chains (q 0-3 onto y,
+ * q 4-7 from a product) added at the end, as the one-row kernel always did.
+ */
+KERNEL void NAME(column)(int fmt, const uint8_t *const *w, const uint16_t *const *s, const VF *d, int width, int j,
+                         int lanes, const float *restrict x, int xstride, int rows, float *restrict y, int n) {
+    VF v[PASS];
+    for (int q = 0; q < width; q++) {
+        v[q] = lanes == LANES ? NAME(load)(fmt, w[q], d[q], j) : NAME(tail)(fmt, w[q], s[q], j, lanes);
+    }
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (size_t) r * (size_t) xstride;
+        float *yr = y + (size_t) r * (size_t) n + j;
+        float buffer[LANES];
+        VF acc;
+        if (lanes == LANES) {
+            acc = NAME(floats)(yr);                          /* plain loads and stores: masked ones are slow on AMD */
+        } else {
+            for (int t = 0; t < LANES; t++) {
+                buffer[t] = t < lanes ? yr[t] : 0.0f;
+            }
+            acc = NAME(floats)(buffer);
+        }
+        if (width == PASS) {
+            VF high = NAME(mul)(NAME(set1)(xr[4]), v[4]);
+            for (int q = 0; q < 4; q++) {
+                acc = NAME(fma)(NAME(set1)(xr[q]), v[q], acc);
+            }
+            for (int q = 5; q < PASS; q++) {
+                high = NAME(fma)(NAME(set1)(xr[q]), v[q], high);
+            }
+            acc = NAME(add)(acc, high);
+        } else {
+            acc = NAME(fma)(NAME(set1)(xr[0]), v[0], acc);
+        }
+        if (lanes == LANES) {
+            NAME(put)(yr, acc);
+        } else {
+            NAME(put)(buffer, acc);
+            memcpy(yr, buffer, sizeof(float) * (size_t) lanes);
+        }
+    }
+}
+
+/*
+ * column for every whole vector of the row, in order: for Q8 block by block, each block's scales
+ * converted once for its vectors (2 or 4); for the other formats in one run.
+ */
+KERNEL void NAME(columns)(int fmt, const uint8_t *const *w, const uint16_t *const *s, int width, int full,
+                          const float *restrict x, int xstride, int rows, float *restrict y, int n) {
+    const int step = fmt == Q8 ? Q8_BLOCK : full;
+    for (int jb = 0; jb < full; jb += step) {
+        VF d[PASS];
+        for (int q = 0; q < width; q++) {
+            d[q] = fmt == Q8 ? NAME(scale)(s[q], jb) : NAME(zero)();
+        }
+        const int end = full - jb < step ? full : jb + step;
+        for (int j = jb; j < end; j += LANES) {
+            NAME(column)(fmt, w, s, d, width, j, LANES, x, xstride, rows, y, n);
+        }
+    }
+}
+
+/*
+ * y[r, 0..n) += sum over i < count of x[r, i] * W[i, 0..n) for r < rows: one run of W's rows (w,
+ * s at its first row), PASS rows of W per pass over y (eight streams in flight), the last count
+ * mod PASS rows one at a time.
+ */
+KERNEL void NAME(linear_body)(int fmt, const uint8_t *w, const uint16_t *s, int n, int count,
+                              const float *restrict x, int xstride, int rows, float *restrict y) {
+    const size_t row_bytes = (size_t) n * (size_t) weight_bytes(fmt);
+    const size_t blocks = (size_t) q8_blocks(n);
+    const int full = n - n % LANES;
+    int i = 0;
+    for (; i + PASS <= count; i += PASS) {
+        const uint8_t *wr[PASS];
+        const uint16_t *sr[PASS];
+        for (int q = 0; q < PASS; q++) {
+            wr[q] = w + (size_t) (i + q) * row_bytes;
+            sr[q] = fmt == Q8 ? s + (size_t) (i + q) * blocks : NULL;
+        }
+        NAME(columns)(fmt, wr, sr, PASS, full, x + i, xstride, rows, y, n);
+        if (full < n) {
+            NAME(column)(fmt, wr, sr, NULL, PASS, full, n - full, x + i, xstride, rows, y, n);
+        }
+    }
+    for (; i < count; i++) {
+        const uint8_t *wr[1] = {w + (size_t) i * row_bytes};
+        const uint16_t *sr[1] = {fmt == Q8 ? s + (size_t) i * blocks : NULL};
+        NAME(columns)(fmt, wr, sr, 1, full, x + i, xstride, rows, y, n);
+        if (full < n) {
+            NAME(column)(fmt, wr, sr, NULL, 1, full, n - full, x + i, xstride, rows, y, n);
+        }
+    }
+}
+
+/*
+ * y[r0+p][v+q] = W[v+q, 0..k) . x[r0+p, 0..k) for q < gw, p < gx: a block of gw rows of W
+ * against gx rows of x (x's rows k apart; xt: each row's last partial vector, zero-padded,
+ * LANES apart). Each sum: one accumulator from zero over the whole vectors in order, the tail
+ * last, then sum_S: the same whatever block it is computed in, so results are row-count invariant.
+ */
+KERNEL void NAME(dot_block)(int fmt, const uint8_t *w, const uint16_t *s, int k, int v, int gw, const float *x,
+                            const float *xt, int r0, int gx, float *const *y) {
+    const size_t row_bytes = (size_t) k * (size_t) weight_bytes(fmt);
+    const size_t blocks = (size_t) q8_blocks(k);
+    const int full = k - k % LANES;
+    const uint8_t *wr[PASS];
+    const uint16_t *sr[PASS];
+    VF acc[PASS][GX];
+    for (int q = 0; q < gw; q++) {
+        wr[q] = w + (size_t) (v + q) * row_bytes;
+        sr[q] = fmt == Q8 ? s + (size_t) (v + q) * blocks : NULL;
+        for (int p = 0; p < gx; p++) {
+            acc[q][p] = NAME(zero)();
+        }
+    }
+    const int step = fmt == Q8 ? Q8_BLOCK : full;           /* Q8: each block's scales converted once */
+    for (int jb = 0; jb < full; jb += step) {
+        VF d[PASS];
+        for (int q = 0; q < gw; q++) {
+            d[q] = fmt == Q8 ? NAME(scale)(sr[q], jb) : NAME(zero)();
+        }
+        const int end = full - jb < step ? full : jb + step;
+        for (int j = jb; j < end; j += LANES) {
+            VF ws[PASS];
+            for (int q = 0; q < gw; q++) {
+                ws[q] = NAME(load)(fmt, wr[q], d[q], j);
+            }
+            for (int p = 0; p < gx; p++) {
+                const VF xs = NAME(floats)(x + (size_t) (r0 + p) * (size_t) k + j);
+                for (int q = 0; q < gw; q++) {
+                    acc[q][p] = NAME(fma)(ws[q], xs, acc[q][p]);
+                }
+            }
+        }
+    }
+    if (full < k) {
+        VF ws[PASS];
+        for (int q = 0; q < gw; q++) {
+            ws[q] = NAME(tail)(fmt, wr[q], sr[q], full, k - full);
+        }
+        for (int p = 0; p < gx; p++) {
+            const VF xs = NAME(floats)(xt + (size_t) (r0 + p) * LANES);
+            for (int q = 0; q < gw; q++) {
+                acc[q][p] = NAME(fma)(ws[q], xs, acc[q][p]);
+            }
+        }
+    }
+    for (int p = 0; p < gx; p++) {
+        for (int q = 0; q < gw; q++) {
+            y[r0 + p][v + q] = NAME(sum)(acc[q][p]);
+        }
+    }
+}
+
+/*
+ * y[r][v] = W[v, 0..k) . x[r, 0..k) for v in [v0, v1), r < rows (1..MAX_ROWS): the lm_head.
+ * One row: PASS rows of W per block (eight streams in flight). Several: 4 rows of W (in L1)
+ * against GX rows of x at a time, so W is read from memory once per call.
+ */
+KERNEL void NAME(dots_body)(int fmt, const uint8_t *w, const uint16_t *s, int k, int v0, int v1, const float *x,
+                            int rows, float *const *y) {
+    const int full = k - k % LANES;
+    float xt[MAX_ROWS * LANES];
+    for (int r = 0; r < rows; r++) {
+        for (int t = 0; t < LANES; t++) {
+            xt[r * LANES + t] = full + t < k ? x[(size_t) r * (size_t) k + full + t] : 0.0f;
+        }
+    }
+    int v = v0;
+    if (rows == 1) {
+        for (; v + PASS <= v1; v += PASS) {
+            NAME(dot_block)(fmt, w, s, k, v, PASS, x, xt, 0, 1, y);
+        }
+        for (; v < v1; v++) {
+            NAME(dot_block)(fmt, w, s, k, v, 1, x, xt, 0, 1, y);
+        }
+        return;
+    }
+    for (; v + 4 <= v1; v += 4) {
+        int r = 0;
+        for (; r + GX <= rows; r += GX) {
+            NAME(dot_block)(fmt, w, s, k, v, 4, x, xt, r, GX, y);
+        }
+        for (; r < rows; r++) {
+            NAME(dot_block)(fmt, w, s, k, v, 4, x, xt, r, 1, y);
+        }
+    }
+    for (; v < v1; v++) {
+        for (int r = 0; r < rows; r++) {
+            NAME(dot_block)(fmt, w, s, k, v, 1, x, xt, r, 1, y);
+        }
+    }
+}
+
+/* out[(r - r0) * cols + j] = W[r, j] as float32 for r in [r0, r1), j < cols. */
+KERNEL void NAME(widen_body)(int fmt, const uint8_t *w, const uint16_t *s, int cols, int64_t r0, int64_t r1,
+                             float *out) {
+    const size_t row_bytes = (size_t) cols * (size_t) weight_bytes(fmt);
+    const size_t blocks = (size_t) q8_blocks(cols);
+    const int full = cols - cols % LANES;
+    for (int64_t r = r0; r < r1; r++) {
+        const uint8_t *wr = w + (size_t) r * row_bytes;
+        const uint16_t *sr = fmt == Q8 ? s + (size_t) r * blocks : NULL;
+        float *o = out + (size_t) (r - r0) * (size_t) cols;
+        for (int j = 0; j < full; j += LANES) {
+            NAME(put)(o + j, NAME(load)(fmt, wr, fmt == Q8 ? NAME(scale)(sr, j) : NAME(zero)(), j));
+        }
+        for (int j = full; j < cols; j++) {
+            o[j] = decode(fmt, wr, sr, j);
+        }
+    }
+}
+
+/* The entry points of one format: the format a constant, so each is compiled for it alone. */
+#define FORMAT_KERNELS(F)                                                                                   \
+    static __attribute__((target(TARGET))) void CAT(NAME(linear), F)(const uint8_t *w, const uint16_t *s,  \
+            int n, int count, const float *restrict x, int xstride, int rows, float *restrict y) {          \
+        if (rows == 1) {                                                                                    \
+            NAME(linear_body)(F, w, s, n, count, x, xstride, 1, y);                                         \
+        } else {                                                                                            \
+            NAME(linear_body)(F, w, s, n, count, x, xstride, rows, y);                                      \
+        }                                                                                                   \
+    }                                                                                                       \
+    static __attribute__((target(TARGET))) void CAT(NAME(dots), F)(const uint8_t *w, const uint16_t *s,    \
+            int k, int v0, int v1, const float *x, int rows, float *const *y) {                             \
+        NAME(dots_body)(F, w, s, k, v0, v1, x, rows, y);                                                    \
+    }                                                                                                       \
+    static __attribute__((target(TARGET))) void CAT(NAME(widen), F)(const uint8_t *w, const uint16_t *s,   \
+            int cols, int64_t r0, int64_t r1, float *out) {                                                 \
+        NAME(widen_body)(F, w, s, cols, r0, r1, out);                                                       \
+    }
+
+FORMAT_KERNELS(F32)
+FORMAT_KERNELS(F16)
+FORMAT_KERNELS(BF16)
+FORMAT_KERNELS(Q8)
+
+static const struct kernels NAME(kernels) = {
+    {CAT(NAME(linear), F32), CAT(NAME(linear), F16), CAT(NAME(linear), BF16), CAT(NAME(linear), Q8)},
+    {CAT(NAME(dots), F32), CAT(NAME(dots), F16), CAT(NAME(dots), BF16), CAT(NAME(dots), Q8)},
+    {CAT(NAME(widen), F32), CAT(NAME(widen), F16), CAT(NAME(widen), BF16), CAT(NAME(widen), Q8)},
+};
+
+#undef FORMAT_KERNELS
+#undef KERNEL
+#undef NAME
+#undef CAT
+#undef CAT_
