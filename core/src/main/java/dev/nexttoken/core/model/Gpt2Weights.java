@@ -176,10 +176,9 @@ public final class Gpt2Weights implements AutoCloseable {
          * Converts the five kinds of weight matrices (wte, which is also the lm_head, and each
          * block's {@code attn.c_attn}, {@code attn.c_proj}, {@code mlp.c_fc}, {@code mlp.c_proj})
          * to {@code format} on load, one tensor at a time: rounded to float16 / bfloat16, or
-         * quantized to {@link WeightFormat#Q8} (docs/FORMATS.md). With F16 or BF16 the other
-         * tensors (biases, LayerNorms, {@code wpe}) are rounded to that format too (and kept as
-         * float32), so that loading with a format gives exactly what converting the file with
-         * {@code nexttoken convert} and loading the result gives.
+         * quantized to {@link WeightFormat#Q8} (docs/FORMATS.md). The other tensors (biases,
+         * LayerNorms, {@code wpe}) stay float32, as {@code nexttoken convert} writes them, so that
+         * loading with a format gives exactly what converting the file and loading the result gives.
          *
          * @param format the matrices' format, or null to keep the file's
          * @return a copy with that setting
@@ -585,7 +584,7 @@ public final class Gpt2Weights implements AutoCloseable {
      * Writes these weights as a model folder ({@code config.json} + {@code model.safetensors})
      * that {@link #load} reads back to the same values: the matrices in their {@link #format()}
      * as they are in memory (Q8 as an I8 tensor and its {@code .q8_scales}, docs/FORMATS.md), the
-     * other tensors as float32, or as F16/BF16 in a 16-bit model. The folder is written under a
+     * other tensors (biases, LayerNorms, {@code wpe}: a few MB) as float32. The folder is written under a
      * temporary name next to it and then renamed into place, so a failure never leaves a
      * half-written model at {@code modelDir}.
      *
@@ -605,7 +604,7 @@ public final class Gpt2Weights implements AutoCloseable {
             throw new IllegalArgumentException("the folder " + parent + " does not exist");
         }
         WeightFormat format = format();
-        Dtype others = format == WeightFormat.F16 || format == WeightFormat.BF16 ? WeightMatrix.dtype(format) : Dtype.F32;
+        Dtype others = Dtype.F32;                            // the small tensors: exact, and a few MB at most
         Map<String, SafetensorsFile.RawTensor> raw = new LinkedHashMap<>();
         for (Expected e : expectedTensors(config)) {
             WeightMatrix w = packed.get(e.name());
@@ -799,13 +798,7 @@ public final class Gpt2Weights implements AutoCloseable {
                         }
                     }
                 } else {
-                    boolean round = (target == WeightFormat.F16 || target == WeightFormat.BF16)
-                            && file.info(name).dtype() != dtypeOf(target);
-                    INDArray array = options.memoryMapped() && !round ? file.load(name) : file.loadCopy(name);
-                    if (round) {
-                        roundInPlace(array, target);
-                    }
-                    tensors.put(e.name(), array);
+                    tensors.put(e.name(), options.memoryMapped() ? file.load(name) : file.loadCopy(name));
                 }
                 loadedBytes += file.info(name).byteLength() + (scales == null ? 0 : file.info(scales).byteLength());
                 options.progress().progress(loadedBytes, totalBytes);
@@ -827,20 +820,6 @@ public final class Gpt2Weights implements AutoCloseable {
             case I8 -> WeightFormat.Q8;
             default -> throw new IllegalArgumentException(dtype.toString());
         };
-    }
-
-    private static Dtype dtypeOf(WeightFormat format) {
-        return WeightMatrix.dtype(format);
-    }
-
-    /** Rounds a float32 array in place through float16 or bfloat16 (to nearest, ties to even). */
-    private static void roundInPlace(INDArray array, WeightFormat format) {
-        float[] values = array.data().asFloat();
-        for (int i = 0; i < values.length; i++) {
-            values[i] = format == WeightFormat.F16 ? Float16.halfToFloat(Float16.floatToHalf(values[i]))
-                    : Float16.bf16ToFloat(Float16.floatToBf16(values[i]));
-        }
-        new org.bytedeco.javacpp.FloatPointer(array.data().addressPointer()).put(values, 0, values.length);
     }
 
     /** A stored matrix as it is: its bytes (and Q8 scales) read into memory, or mapped. */
