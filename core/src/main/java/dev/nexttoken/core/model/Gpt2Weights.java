@@ -459,6 +459,21 @@ public final class Gpt2Weights implements AutoCloseable {
     }
 
     /**
+     * @return the bytes the weights take in memory in their formats (the matrices as kept, the
+     * other tensors as float32), not counting float32 copies made by {@link #wte()},
+     * {@link #layers()} or {@link #toTensorMap()}
+     */
+    public long byteSize() {
+        ensureOpen();
+        long bytes = 0;
+        for (Expected e : expectedTensors(config)) {
+            WeightMatrix w = packed.get(e.name());
+            bytes += w != null ? w.byteSize() : Arrays.stream(e.shape()).reduce(1, (a, b) -> a * b) * Float.BYTES;
+        }
+        return bytes;
+    }
+
+    /**
      * The format the weight matrices are kept in (wte, which is also the lm_head, and each
      * block's {@code attn.c_attn}, {@code attn.c_proj}, {@code mlp.c_fc}, {@code mlp.c_proj}):
      * the file's, or the one asked for with {@link LoadOptions#withFormat}; always
