@@ -286,8 +286,9 @@ interface MatrixKernels {
                 int width = j1 - j0;
                 float[] row = new float[width];
                 float[] sums = new float[rows * width];
+                WeightMatrix.RowReader reader = w.reader(width);
                 for (int i = 0; i < k; i++) {
-                    w.widenRow(i, j0, j1, row, 0);
+                    reader.read(i, j0, j1, row, 0);
                     for (int r = 0; r < rows; r++) {
                         float xi = x[xOff + r * k + i];
                         int base = r * width;
@@ -333,18 +334,34 @@ interface MatrixKernels {
             }
             ParallelRange.run(vocab, MIN_COLUMNS, (v0, v1) -> {
                 float[] row = new float[c];
+                WeightMatrix.RowReader reader = wte.reader(c);
                 for (int v = v0; v < v1; v++) {
-                    wte.widenRow(v, 0, c, row, 0);
+                    reader.read(v, 0, c, row, 0);
                     for (int r = 0; r < rows; r++) {
-                        float sum = 0f;
-                        int base = xOff + r * c;
-                        for (int i = 0; i < c; i++) {
-                            sum += x[base + i] * row[i];
-                        }
-                        out[r].put(v, sum);
+                        out[r].put(v, dot(x, xOff + r * c, row, c));
                     }
                 }
             });
+        }
+
+        /** {@code Σ x[xOff + i] · w[i]} over {@code i < c}, in 8 interleaved partial sums (the same order for every row). */
+        private static float dot(float[] x, int xOff, float[] w, int c) {
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+            int i = 0;
+            for (; i + 8 <= c; i += 8) {
+                s0 += x[xOff + i] * w[i];
+                s1 += x[xOff + i + 1] * w[i + 1];
+                s2 += x[xOff + i + 2] * w[i + 2];
+                s3 += x[xOff + i + 3] * w[i + 3];
+                s4 += x[xOff + i + 4] * w[i + 4];
+                s5 += x[xOff + i + 5] * w[i + 5];
+                s6 += x[xOff + i + 6] * w[i + 6];
+                s7 += x[xOff + i + 7] * w[i + 7];
+            }
+            for (; i < c; i++) {
+                s0 += x[xOff + i] * w[i];
+            }
+            return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
         }
 
         @Override

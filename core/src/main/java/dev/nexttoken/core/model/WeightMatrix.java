@@ -198,47 +198,71 @@ final class WeightMatrix implements AutoCloseable {
 
     /**
      * {@code out[off + j - c0] = W[r, j]} as float32 for {@code j} in {@code [c0, c1)}: exact for
-     * every format ({@code q · d} for Q8).
+     * every format ({@code q · d} for Q8). For many rows, a {@link #reader} saves its scratch.
      */
     void widenRow(int r, int c0, int c1, float[] out, int off) {
-        long base = (long) r * cols;
-        switch (format) {
-            case F32 -> {
-                for (int j = c0; j < c1; j++) {
-                    out[off + j - c0] = data.getFloat((int) ((base + j) * 4));
-                }
-            }
-            case F16 -> {
-                for (int j = c0; j < c1; j++) {
-                    out[off + j - c0] = Float16.halfToFloat(data.getShort((int) ((base + j) * 2)));
-                }
-            }
-            case BF16 -> {
-                for (int j = c0; j < c1; j++) {
-                    out[off + j - c0] = Float16.bf16ToFloat(data.getShort((int) ((base + j) * 2)));
-                }
-            }
-            case Q8 -> {
-                long scaleRow = (long) r * WeightFormat.q8Blocks(cols);
-                int block = -1;
-                float d = 0f;
-                for (int j = c0; j < c1; j++) {
-                    int b = j / WeightFormat.Q8_BLOCK;
-                    if (b != block) {
-                        block = b;
-                        d = Float16.halfToFloat(scales.getShort((int) ((scaleRow + b) * 2)));
+        reader(c1 - c0).read(r, c0, c1, out, off);
+    }
+
+    /** A reader of up to {@code width} values of a row at a time, for one thread. */
+    RowReader reader(int width) {
+        return new RowReader(width);
+    }
+
+    /**
+     * Widens rows of this matrix with bulk copies of their stored values into reused Java arrays
+     * (one {@code memcpy} each), then a loop the JIT can vectorise: not thread-safe, one per thread.
+     */
+    final class RowReader {
+        private final short[] shorts;
+        private final byte[] bytes;
+
+        private RowReader(int width) {
+            this.shorts = format == WeightFormat.F16 || format == WeightFormat.BF16 ? new short[width] : null;
+            this.bytes = format == WeightFormat.Q8 ? new byte[width] : null;
+        }
+
+        /** {@code out[off + j - c0] = W[r, j]} as float32 for {@code j} in {@code [c0, c1)}, {@code c1 - c0} at most the width. */
+        void read(int r, int c0, int c1, float[] out, int off) {
+            long base = (long) r * cols;
+            int n = c1 - c0;
+            switch (format) {
+                case F32 -> data.asFloatBuffer().get((int) (base + c0), out, off, n);
+                case F16 -> {
+                    data.asShortBuffer().get((int) (base + c0), shorts, 0, n);
+                    for (int j = 0; j < n; j++) {
+                        out[off + j] = Float16.halfToFloat(shorts[j]);
                     }
-                    out[off + j - c0] = data.get((int) (base + j)) * d;
                 }
+                case BF16 -> {
+                    data.asShortBuffer().get((int) (base + c0), shorts, 0, n);
+                    for (int j = 0; j < n; j++) {
+                        out[off + j] = Float.intBitsToFloat(shorts[j] << 16);
+                    }
+                }
+                case Q8 -> {
+                    data.get((int) (base + c0), bytes, 0, n);
+                    long scaleRow = (long) r * WeightFormat.q8Blocks(cols);
+                    int j = c0;
+                    while (j < c1) {
+                        int b = j / WeightFormat.Q8_BLOCK;
+                        int end = Math.min(c1, (b + 1) * WeightFormat.Q8_BLOCK);
+                        float d = Float16.halfToFloat(scales.getShort((int) ((scaleRow + b) * 2)));
+                        for (; j < end; j++) {
+                            out[off + j - c0] = bytes[j - c0] * d;
+                        }
+                    }
+                }
+                default -> throw new AssertionError(format);
             }
-            default -> throw new AssertionError(format);
         }
     }
 
     /** Rows {@code [r0, r1)} as float32 into {@code out} from {@code off}, row after row. */
     void widen(long r0, long r1, float[] out, int off) {
+        RowReader reader = reader(cols);
         for (long r = r0; r < r1; r++) {
-            widenRow((int) r, 0, cols, out, (int) (off + (r - r0) * cols));
+            reader.read((int) r, 0, cols, out, (int) (off + (r - r0) * cols));
         }
     }
 
@@ -246,8 +270,9 @@ final class WeightMatrix implements AutoCloseable {
     void widen(long r0, long r1, long out) {
         ParallelRange.run((int) (r1 - r0), 16, (from, to) -> {
             float[] row = new float[cols];
+            RowReader reader = reader(cols);
             for (int r = from; r < to; r++) {
-                widenRow((int) (r0 + r), 0, cols, row, 0);
+                reader.read((int) (r0 + r), 0, cols, row, 0);
                 floatsAt(out + (long) r * cols * Float.BYTES, cols).put(row, 0, cols);
             }
         });
