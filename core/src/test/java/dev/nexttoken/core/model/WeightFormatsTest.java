@@ -242,6 +242,43 @@ class WeightFormatsTest {
     }
 
     @Test
+    void q8WithoutItsScalesOrWithWrongScalesIsAClearLoadError() throws Exception {
+        Path source = converted.get(WeightFormat.Q8);
+        Map<String, SafetensorsFile.RawTensor> tensors = new java.util.LinkedHashMap<>();
+        try (SafetensorsFile file = SafetensorsFile.open(source.resolve("model.safetensors"))) {
+            for (String name : file.names()) {
+                dev.nexttoken.core.io.TensorInfo info = file.info(name);
+                INDArray raw = file.loadRaw(name);
+                byte[] bytes = new byte[(int) info.byteLength()];
+                WeightMatrix.view(raw).get(bytes);
+                raw.close();
+                tensors.put(name, new SafetensorsFile.RawTensor(info.dtype(), info.shape(), java.nio.ByteBuffer.wrap(bytes)));
+            }
+        }
+        Path missing = temp.resolve("q8-missing-scales");
+        Files.createDirectories(missing);
+        Files.copy(source.resolve("config.json"), missing.resolve("config.json"));
+        Map<String, SafetensorsFile.RawTensor> without = new java.util.LinkedHashMap<>(tensors);
+        without.remove("h.1.mlp.c_proj.weight.q8_scales");
+        SafetensorsFile.writeRaw(missing.resolve("model.safetensors"), without);
+        dev.nexttoken.core.ModelLoadException e = assertThrows(dev.nexttoken.core.ModelLoadException.class,
+                () -> Gpt2Weights.load(missing));
+        assertTrue(e.getMessage().contains("'h.1.mlp.c_proj.weight' is I8 but has no 'h.1.mlp.c_proj.weight.q8_scales'"),
+                e.getMessage());
+
+        Path wrong = temp.resolve("q8-wrong-scales");
+        Files.createDirectories(wrong);
+        Files.copy(source.resolve("config.json"), wrong.resolve("config.json"));
+        Map<String, SafetensorsFile.RawTensor> bad = new java.util.LinkedHashMap<>(tensors);
+        SafetensorsFile.RawTensor scales = bad.get("h.0.attn.c_attn.weight.q8_scales");
+        bad.put("h.0.attn.c_attn.weight.q8_scales", new SafetensorsFile.RawTensor(dev.nexttoken.core.io.Dtype.BF16,
+                scales.shape(), scales.data()));
+        SafetensorsFile.writeRaw(wrong.resolve("model.safetensors"), bad);
+        e = assertThrows(dev.nexttoken.core.ModelLoadException.class, () -> Gpt2Weights.load(wrong));
+        assertTrue(e.getMessage().contains("expected F16"), e.getMessage());
+    }
+
+    @Test
     void convertRefusesToOverwriteUnlessTold() {
         Path out = converted.get(WeightFormat.F16);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
