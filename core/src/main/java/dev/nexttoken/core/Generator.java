@@ -104,6 +104,16 @@ public final class Generator implements AutoCloseable {
         return model;
     }
 
+    /**
+     * What computes the model's weight products ({@link Gpt2Model#kernel()}): for example
+     * {@code "native avx512"}, {@code "java"} or {@code "nd4j"}.
+     *
+     * @return the kernel's name
+     */
+    public String kernel() {
+        return model.kernel();
+    }
+
     /** The tokenizer. */
     public Tokenizer tokenizer() {
         return tokenizer;

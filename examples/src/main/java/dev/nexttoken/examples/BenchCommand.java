@@ -67,6 +67,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    DtypeOption dtypeOption;
+
     /** {@code --model} or {@code --random}; {@code null} for the default model. */
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     ModelChoice modelChoice;
@@ -108,7 +111,7 @@ public final class BenchCommand implements Callable<Integer> {
     Path writeModel;
 
     /** What one bench run measured; medians with min and max over the repeats. */
-    @JsonPropertyOrder({"model", "compute_path", "batch", "together", "prompt_tokens", "new_tokens", "repeat",
+    @JsonPropertyOrder({"model", "compute_path", "kernel", "weight_format", "batch", "together", "prompt_tokens", "new_tokens", "repeat",
             "decode_tokens_per_s", "decode_tokens_per_s_min", "decode_tokens_per_s_max",
             "decode_tokens_per_s_per_sequence", "decode_ms_per_step",
             "prefill_tokens_per_s", "prefill_tokens_per_s_min", "prefill_tokens_per_s_max",
@@ -116,6 +119,8 @@ public final class BenchCommand implements Callable<Integer> {
     record Report(
             @JsonProperty("model") String model,
             @JsonProperty("compute_path") String computePath,
+            @JsonProperty("kernel") String kernel,
+            @JsonProperty("weight_format") String weightFormat,
             @JsonProperty("batch") int batch,
             @JsonProperty("together") boolean together,
             @JsonProperty("prompt_tokens") int promptTokens,
@@ -157,6 +162,8 @@ public final class BenchCommand implements Callable<Integer> {
         Generator generator;
         if (modelChoice != null && modelChoice.random != null) {
             check(!mapOption.memoryMapped, "--mmap needs --model DIR (random weights are made in memory, not read from a file)");
+            check(dtypeOption.format == null, "--dtype needs --model DIR (convert random weights with --write-model"
+                    + " and nexttoken convert)");
             Gpt2Config config;
             try {
                 config = Gpt2Config.preset(modelChoice.random);
@@ -177,7 +184,7 @@ public final class BenchCommand implements Callable<Integer> {
             check(writeModel == null, "--write-model needs --random NAME");
             Path dir = ModelLoader.resolve(modelChoice == null ? null : modelChoice.model);
             name = dir.toString();
-            generator = ModelLoader.load(dir, err, mapOption.memoryMapped);
+            generator = ModelLoader.load(dir, err, mapOption.memoryMapped, dtypeOption.format);
         }
         double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
 
@@ -211,8 +218,9 @@ public final class BenchCommand implements Callable<Integer> {
                     err.printf("run %d/%d: decode %.1f tokens/s, prefill %.1f tokens/s%n", i + 1, repeat, decode[i], prefill[i]);
                 }
             }
-            double weightsMb = generator.model().weights().parameterCount() * 4.0 / (1 << 20);
-            Report report = new Report(name, generator.model().computePath().name(), batch, together, promptTokens,
+            double weightsMb = generator.model().weights().byteSize() / (double) (1 << 20);
+            Report report = new Report(name, generator.model().computePath().name(), generator.kernel(),
+                    generator.model().weights().format().name().toLowerCase(java.util.Locale.ROOT), batch, together, promptTokens,
                     newTokens, repeat, median(decode), min(decode), max(decode), median(decode) / batch,
                     median(perStep), median(prefill), min(prefill), max(prefill), median(firstToken),
                     startupSeconds, loadSeconds, weightsMb, peakRssMb());
@@ -272,7 +280,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private static void printHuman(PrintWriter out, Report r) {
-        out.printf("model            %s (%s, %.0f MB of float32 weights)%n", r.model(), r.computePath(), r.weightsMb());
+        out.printf("model            %s (%s, %.0f MB of weights, matrices in %s)%n", r.model(), r.computePath(),
+                r.weightsMb(), r.weightFormat());
+        out.printf("kernel           %s%n", r.kernel());
         out.printf("batch            %d%s, prompt %d tokens, %d new tokens, %d runs (medians, min-max)%n",
                 r.batch(), r.together() ? " generations stepped together" : "", r.promptTokens(), r.newTokens(),
                 r.repeat());

@@ -66,6 +66,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    DtypeOption dtypeOption;
+
     @Mixin
     PromptOptions prompt;
 
@@ -174,7 +177,8 @@ public final class GenerateCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         long loadStart = System.nanoTime();
-        try (Generator generator = ModelLoader.load(modelDir, spec.commandLine().getErr(), mapOption.memoryMapped)) {
+        try (Generator generator = ModelLoader.load(modelDir, spec.commandLine().getErr(), mapOption.memoryMapped,
+                dtypeOption.format)) {
             double loadMillis = (System.nanoTime() - loadStart) / 1e6;
             if (generation.stream) {
                 StreamPrinter printer = new StreamPrinter(out, new SampleLayout(separator), promptText,

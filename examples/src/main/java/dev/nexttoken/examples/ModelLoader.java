@@ -54,12 +54,23 @@ public final class ModelLoader {
      * docs/RELIABILITY.md have the measurements).
      */
     public static Generator load(Path modelDir, PrintWriter err, boolean memoryMapped) {
+        return load(modelDir, err, memoryMapped, null);
+    }
+
+    /**
+     * {@link #load(Path, PrintWriter, boolean)}, converting the weight matrices to {@code format} on
+     * load ({@link Gpt2Weights.LoadOptions#withFormat}; {@code --dtype}), or keeping the file's
+     * format when it is null.
+     */
+    public static Generator load(Path modelDir, PrintWriter err, boolean memoryMapped,
+                                 dev.nexttoken.core.model.WeightFormat format) {
         Nd4jStartup.start();
         long start = System.nanoTime();
         Generator generator;
         try (LoadProgress progress = LoadProgress.onTerminal(err)) {
             generator = Generator.load(modelDir,
-                    Gpt2Weights.LoadOptions.defaults().withProgress(progress).withMemoryMapped(memoryMapped));
+                    Gpt2Weights.LoadOptions.defaults().withProgress(progress).withMemoryMapped(memoryMapped)
+                            .withFormat(format));
         }
         LOG.info("loaded {} in {} ms", modelDir, (System.nanoTime() - start) / 1_000_000);
         return generator;

@@ -16,8 +16,10 @@ import picocli.CommandLine.Option;
  *   <li>{@code --init_from} and {@code --out_dir} choose a model, so they are rejected (a bad
  *       argument): nexttoken reads a Hugging Face GPT-2 folder given with {@code --model DIR},
  *       and using another model than the one asked for, silently, would mislead.</li>
- *   <li>{@code --device}, {@code --dtype} and {@code --compile} are ignored with one note on
- *       standard error: the Nd4j backend on the class path decides where and how the model runs.</li>
+ *   <li>{@code --device} and {@code --compile} are ignored with one note on standard error: the
+ *       Nd4j backend on the class path decides where and how the model runs. ({@code --dtype} is
+ *       nexttoken's own option, {@link DtypeOption}, which also takes nanoGPT's
+ *       {@code float32}, {@code float16} and {@code bfloat16}.)</li>
  * </ul>
  */
 public final class NanoGptOptions {
@@ -30,9 +32,6 @@ public final class NanoGptOptions {
 
     @Option(names = "--device", hidden = true, paramLabel = "DEVICE")
     String device;
-
-    @Option(names = "--dtype", hidden = true, paramLabel = "DTYPE")
-    String dtype;
 
     @Option(names = "--compile", hidden = true, paramLabel = "BOOL")
     String compile;
@@ -57,9 +56,6 @@ public final class NanoGptOptions {
         List<String> ignored = new ArrayList<>();
         if (device != null) {
             ignored.add("--device=" + device);
-        }
-        if (dtype != null) {
-            ignored.add("--dtype=" + dtype);
         }
         if (compile != null) {
             ignored.add("--compile=" + compile);

@@ -49,6 +49,9 @@ public final class NextCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    DtypeOption dtypeOption;
+
     @Mixin
     PromptOptions prompt;
 
@@ -118,7 +121,7 @@ public final class NextCommand implements Callable<Integer> {
         Path modelDir = ModelLoader.resolve(prompt.model());
 
         List<NextTokenTable> tables = new ArrayList<>();
-        try (Generator generator = ModelLoader.load(modelDir, spec.commandLine().getErr())) {
+        try (Generator generator = ModelLoader.load(modelDir, spec.commandLine().getErr(), false, dtypeOption.format)) {
             for (GenerationOptions o : options) {
                 tables.add(generator.next(promptTokens, o, top));
             }

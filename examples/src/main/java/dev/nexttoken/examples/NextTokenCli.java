@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
             ScoreCommand.class,
             TokenizeCommand.class,
             BenchCommand.class,
+            ConvertCommand.class,
             LoadCommand.class,
             TrainCommand.class,
             ServeCommand.class,

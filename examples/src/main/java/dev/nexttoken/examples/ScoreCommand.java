@@ -38,6 +38,9 @@ public final class ScoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    DtypeOption dtypeOption;
+
     @Mixin
     PromptOptions prompt;
 
@@ -64,7 +67,7 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         Path modelDir = ModelLoader.resolve(prompt.model());
         ScoreResult result;
-        try (Generator generator = ModelLoader.load(modelDir, spec.commandLine().getErr())) {
+        try (Generator generator = ModelLoader.load(modelDir, spec.commandLine().getErr(), false, dtypeOption.format)) {
             result = generator.score(tokens);
         }
 

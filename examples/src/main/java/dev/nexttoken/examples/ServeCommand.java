@@ -34,6 +34,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    DtypeOption dtypeOption;
+
     @Option(names = "--model", paramLabel = "DIR",
             description = "A Hugging Face GPT-2 folder (config.json and model.safetensors)."
                     + " Without it, the embedded default model.")
@@ -76,7 +79,8 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadArgumentException(e.getMessage(), e);
         }
-        Generator generator = ModelLoader.load(ModelLoader.resolve(model), spec.commandLine().getErr());
+        Generator generator = ModelLoader.load(ModelLoader.resolve(model), spec.commandLine().getErr(), false,
+                dtypeOption.format);
         NextTokenServer server = new NextTokenServer(generator, config, true);
         try {
             server.start();

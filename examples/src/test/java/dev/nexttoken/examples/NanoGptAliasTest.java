@@ -138,13 +138,13 @@ class NanoGptAliasTest {
     }
 
     @Test
-    void deviceDtypeAndCompileAreIgnoredWithOneNote() {
+    void deviceAndCompileAreIgnoredWithOneNote() {
         MixinProbe probe = new MixinProbe();
-        CliRun run = CliRun.runWith(probe, "probe", "--device=cpu", "--dtype=bfloat16", "--compile=False",
+        CliRun run = CliRun.runWith(probe, "probe", "--device=cpu", "--compile=False",
                 "--start=Hi", "--top_k=5");
 
         assertEquals(0, run.exitCode(), run.err());
-        assertEquals(List.of("nexttoken probe: note: ignoring nanoGPT's --device=cpu --dtype=bfloat16"
+        assertEquals(List.of("nexttoken probe: note: ignoring nanoGPT's --device=cpu"
                 + " --compile=False; the Nd4j backend on the class path decides where and how the model runs"),
                 run.errLines());
         assertEquals("ran", run.out().strip());
@@ -155,7 +155,7 @@ class NanoGptAliasTest {
     void nanoGptOptionsAreHiddenFromHelp() {
         String help = CliRun.run("generate", "--help").out();
 
-        assertFalse(Pattern.compile("(?m)^ +--(init_from|out_dir|device|dtype|compile)").matcher(help).find(), help);
+        assertFalse(Pattern.compile("(?m)^ +--(init_from|out_dir|device|compile)").matcher(help).find(), help);
         assertTrue(help.contains("nanoGPT's sample.py names work too"), help); // the footer
         assertTrue(help.contains("--num-samples, --num_samples=N"), help);
     }

@@ -45,7 +45,6 @@ class ExplorerEndpointsTest {
             JsonNode intervals = draw.get("intervals");
             assertEquals(6, intervals.size(), "one interval per kept candidate: " + intervals);
             double total = 0;
-            double previousTo = -1;
             for (int i = 0; i < intervals.size(); i++) {
                 JsonNode interval = intervals.get(i);
                 JsonNode candidate = body.get("candidates").get(i);
@@ -56,8 +55,12 @@ class ExplorerEndpointsTest {
                 total += to - from;
                 assertEquals(interval.get("id").asInt() == chosen, from <= u && u < to,
                         "seed " + seed + ": u=" + u + " and [" + from + ", " + to + ") of " + interval);
-                assertTrue(from >= 0 && to <= 1 + 1e-9 && from != previousTo, interval.toString());
-                previousTo = to;
+                assertTrue(from >= 0 && to <= 1 + 1e-9 && from < to, interval.toString());
+                for (int j = 0; j < i; j++) {                       // the intervals do not overlap (beyond rounding)
+                    JsonNode other = intervals.get(j);
+                    assertTrue(to <= other.get("from").asDouble() + 1e-12 || from >= other.get("to").asDouble() - 1e-12,
+                            interval + " overlaps " + other);
+                }
             }
             assertEquals(1.0, total, 1e-6, "top-k 6 keeps exactly these six");
         }

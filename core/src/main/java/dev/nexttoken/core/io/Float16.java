@@ -5,7 +5,7 @@ package dev.nexttoken.core.io;
  * half precision ({@code F16}) and bfloat16 ({@code BF16}). Narrowing rounds to nearest, ties
  * to even, as numpy and PyTorch do; widening is exact.
  */
-final class Float16 {
+public final class Float16 {
 
     private Float16() {
     }
@@ -25,7 +25,7 @@ final class Float16 {
      * @param bits a half-precision bit pattern in the low 16 bits (higher bits are ignored)
      * @return its exact float32 value
      */
-    static float halfToFloat(int bits) {
+    public static float halfToFloat(int bits) {
         return HalfTable.VALUES[bits & 0xFFFF];
     }
 
@@ -33,7 +33,7 @@ final class Float16 {
      * @param bits a bfloat16 bit pattern in the low 16 bits (higher bits are ignored)
      * @return its exact float32 value
      */
-    static float bf16ToFloat(int bits) {
+    public static float bf16ToFloat(int bits) {
         return Float.intBitsToFloat((bits & 0xFFFF) << 16);
     }
 
@@ -42,7 +42,7 @@ final class Float16 {
      * @return the nearest half-precision value (ties to even); beyond ±65504 it becomes ±infinity,
      * a NaN stays a (quiet) NaN
      */
-    static short floatToHalf(float value) {
+    public static short floatToHalf(float value) {
         int bits = Float.floatToRawIntBits(value);
         int sign = (bits >>> 16) & 0x8000;
         int exponent = (bits >>> 23) & 0xFF;
@@ -80,7 +80,7 @@ final class Float16 {
      * @param value a float32
      * @return the nearest bfloat16 value (ties to even); a NaN stays a (quiet) NaN
      */
-    static short floatToBf16(float value) {
+    public static short floatToBf16(float value) {
         int bits = Float.floatToRawIntBits(value);
         if (Float.isNaN(value)) {
             return (short) ((bits >>> 16) | 0x40);

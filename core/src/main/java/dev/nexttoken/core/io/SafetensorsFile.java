@@ -233,6 +233,135 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
+     * A tensor's bytes exactly as stored (any dtype), copied into a new Nd4j {@code BYTE} array of
+     * {@link TensorInfo#byteLength()} elements in ordinary, writable memory: the 16-bit and 8-bit
+     * weight formats are kept this way, not converted.
+     *
+     * @param name a tensor name
+     * @return the bytes, little-endian as in the file; the caller closes the array when done
+     * @throws ModelLoadException    if there is no such tensor or its data cannot be read
+     * @throws IllegalStateException if this file has been closed
+     */
+    public synchronized INDArray loadRaw(String name) {
+        ensureOpen();
+        TensorInfo info = info(name);
+        INDArray bytes = Nd4j.createUninitialized(DataType.BYTE, new long[]{Math.max(1, info.byteLength())}, 'c');
+        if (info.byteLength() > 0) {
+            readInto(info, new BytePointer(bytes.data().addressPointer()));
+        }
+        return bytes;
+    }
+
+    /**
+     * A tensor's bytes exactly as stored (any dtype), as a read-only view of the memory-mapped
+     * file: the file must not change while the view is in use (see the class description).
+     *
+     * @param name a tensor name
+     * @return a little-endian, read-only buffer over the tensor's bytes
+     * @throws ModelLoadException    if there is no such tensor, or it is over 2 GB or cannot be mapped
+     * @throws IllegalStateException if this file has been closed
+     */
+    public synchronized ByteBuffer mapRaw(String name) {
+        ensureOpen();
+        return map(info(name)).bytes();
+    }
+
+    /**
+     * One tensor for {@link #writeRaw}: its stored type, its shape and its bytes.
+     *
+     * @param dtype the stored type
+     * @param shape the dimensions, outermost first
+     * @param data  exactly {@code elements · dtype.byteSize()} bytes, little-endian, from its
+     *              position to its limit (read, not consumed)
+     */
+    public record RawTensor(Dtype dtype, long[] shape, ByteBuffer data) {
+        /** Checks that the bytes fit the shape and type. */
+        public RawTensor {
+            Objects.requireNonNull(dtype, "dtype");
+            shape = shape.clone();
+            long elements = 1;
+            for (long dim : shape) {
+                elements *= dim;
+            }
+            if (data.remaining() != elements * dtype.byteSize()) {
+                throw new IllegalArgumentException("a " + dtype + " tensor of shape " + Arrays.toString(shape)
+                        + " needs " + elements * dtype.byteSize() + " bytes, not " + data.remaining());
+            }
+        }
+
+        /** @return a copy of the shape */
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+    }
+
+    /**
+     * Writes tensors of any dtypes, as stored bytes, to a new safetensors file in the map's
+     * order, as {@link #write} does: same header, written under a temporary name, flushed and
+     * then moved into place.
+     *
+     * @param path    the file to write; an existing file is replaced
+     * @param tensors name to tensor
+     * @throws IllegalArgumentException if a name is empty or {@code __metadata__}
+     * @throws NextTokenException       if the file cannot be written
+     */
+    public static void writeRaw(Path path, Map<String, RawTensor> tensors) {
+        Objects.requireNonNull(path, "path");
+        ObjectNode header = MAPPER.createObjectNode();
+        header.putObject(METADATA_KEY).put("format", "pt");
+        long offset = 0;
+        for (Map.Entry<String, RawTensor> entry : tensors.entrySet()) {
+            String name = entry.getKey();
+            if (name == null || name.isEmpty() || METADATA_KEY.equals(name)) {
+                throw new IllegalArgumentException("invalid tensor name '" + name + "'");
+            }
+            long byteLength = entry.getValue().data().remaining();
+            ObjectNode info = header.putObject(name);
+            info.put("dtype", entry.getValue().dtype().name());
+            ArrayNode shape = info.putArray("shape");
+            for (long dim : entry.getValue().shape()) {
+                shape.add(dim);
+            }
+            info.putArray("data_offsets").add(offset).add(offset + byteLength);
+            offset += byteLength;
+        }
+        byte[] json;
+        try {
+            json = MAPPER.writeValueAsBytes(header);
+        } catch (JsonProcessingException e) {
+            throw new NextTokenException(path + ": cannot encode the safetensors header: " + e.getMessage(), e);
+        }
+        int padding = (8 - json.length % 8) % 8;
+        byte[] paddedHeader = Arrays.copyOf(json, json.length + padding);
+        Arrays.fill(paddedHeader, json.length, paddedHeader.length, (byte) ' ');
+        Path temporary = path.resolveSibling(path.getFileName() + AtomicFiles.TEMPORARY_SUFFIX);
+        try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            ByteBuffer length = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            length.putLong(paddedHeader.length).flip();
+            writeFully(out, length);
+            writeFully(out, ByteBuffer.wrap(paddedHeader));
+            for (RawTensor tensor : tensors.values()) {
+                writeFully(out, tensor.data().duplicate());
+            }
+            out.force(true);
+        } catch (IOException e) {
+            deleteQuietly(temporary);
+            throw new NextTokenException(path + ": cannot write safetensors file: " + e, e);
+        } catch (RuntimeException e) {
+            deleteQuietly(temporary);
+            throw e;
+        }
+        try {
+            AtomicFiles.replace(temporary, path);
+        } catch (IOException e) {
+            deleteQuietly(temporary);
+            throw new NextTokenException(path + ": cannot write safetensors file: " + e, e);
+        }
+    }
+
+    /**
      * Tells whether two tensors are identical: same dtype, same shape, same bytes. The data is
      * read and compared chunk by chunk, not mapped.
      *

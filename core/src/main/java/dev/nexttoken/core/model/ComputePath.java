@@ -10,8 +10,9 @@ public enum ComputePath {
     /** Plain Nd4j operations: runs on every backend (CPU and CUDA). */
     ND4J_OPS,
     /**
-     * The CPU fast path: the weight products as direct OpenBLAS matrix–vector and matrix–matrix
-     * calls on the arrays' memory, the small per-token steps as Java loops. CPU backend only.
+     * The CPU fast path: the weight products through the kernels of {@link Gpt2Model#kernel()}
+     * (native code, or OpenBLAS and the Vector API), reading the weight matrices in place in their
+     * {@link WeightFormat}; the small per-token steps as Java loops. CPU backend only.
      */
     CPU_BLAS
 }

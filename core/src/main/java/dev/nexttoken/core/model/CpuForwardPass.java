@@ -1,42 +1,32 @@
 package dev.nexttoken.core.model;
 
-import org.bytedeco.javacpp.FloatPointer;
 import dev.nexttoken.core.model.StepProfile.Section;
-import org.bytedeco.openblas.global.openblas;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.nio.ByteBuffer;
-import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The CPU fast path of the forward pass. Nd4j's per-operation overhead and its matrix–matrix
  * route for one-row products (which repacks the weights, far below the memory bandwidth) dominate
- * a decode step, so this pass calls OpenBLAS directly on the arrays' memory:
+ * a decode step, so this pass works on Java arrays and the weights' memory directly:
  * <ul>
- * <li>the weight products of a decode step run on {@link NativeKernels} where it is available (in
- * blocks of up to 16 rows), and so does its lm_head; its results for a row do not depend on the
- * other rows, so several caches can decode in one pass ({@link #lastLogitsTogether}) and each get
- * what it gets alone; otherwise one row is one {@code sgemv}, with the bias pre-loaded into the output
- * ({@code beta = 1}); products of several rows (a decode batch; a prompt of 8 rows or more with
- * AVX-512) run on the Java Vector API's {@link VectorGemm} when the module is present
- * ({@code --add-modules jdk.incubator.vector}), else on {@code sgemm} (see {@link #productsFor});</li>
+ * <li>every product with a weight matrix, and the lm_head, goes through one {@link MatrixKernels},
+ * chosen once per model ({@link #kernel()}): the matrices stay in their {@link WeightFormat}
+ * (float32, float16, bfloat16 or Q8) and the kernels read them in place, accumulating in float32;
+ * this class never branches on formats. When the kernels' results for a row do not depend on the
+ * other rows, several caches can decode in one pass ({@link #lastLogitsTogether}) and each gets
+ * what it gets alone;</li>
  * <li>attention runs in Java over the cache's Java arrays ({@link CacheAttention}), per sequence
  * and head, spread over the cores;</li>
- * <li>LayerNorm, GELU and the residual adds are Java loops over a few thousand floats, copied in
- * and out of native memory in bulk.</li>
+ * <li>LayerNorm, GELU and the residual adds are Java loops over a few thousand floats.</li>
  * </ul>
- * It computes exactly what {@link Nd4jForwardPass} computes (the tests compare them) and only
- * runs on the CPU backend, where the arrays live in host memory.
+ * For float32 weights it computes exactly what {@link Nd4jForwardPass} computes (the tests compare
+ * them) and only runs on the CPU backend, where the arrays live in host memory.
  */
 final class CpuForwardPass implements ForwardPass {
 
-    private static final int ROW_MAJOR = openblas.CblasRowMajor;
-    private static final int NO_TRANS = openblas.CblasNoTrans;
-    private static final int TRANS = openblas.CblasTrans;
     /** Rows of a LayerNorm per parallel chunk at least: below twice this, one thread does them all. */
     private static final int NORM_ROWS_PER_CHUNK = 32;
 
@@ -45,29 +35,17 @@ final class CpuForwardPass implements ForwardPass {
     private final int c;
     private final int vocab;
     private final float epsilon;
-    private final FloatPointer wte;      // [V, C]
-    private final FloatPointer wpe;      // [P, C]
+    private final MatrixKernels kernels;
+    private final WeightMatrix wte;      // [V, C], also the tied lm_head
+    private final float[] wpe;           // [P, C]
     private final Layer[] layers;
     private final float[] lnFGamma;
     private final float[] lnFBeta;
-    /** Whether the Vector API kernels may run (see {@link #productsFor}). */
-    private final boolean vectors;
-    private final ByteBuffer wteBytes;
 
-    /** One block's weights: the matrices in native memory, Java copies of the vectors. */
-    private record Layer(float[] ln1Gamma, float[] ln1Beta, Matrix attnW, float[] attnB,
-                         Matrix projW, float[] projB, float[] ln2Gamma, float[] ln2Beta,
-                         Matrix fcW, float[] fcB, Matrix fcProjW, float[] fcProjB) {
-    }
-
-    /**
-     * One weight matrix, as a pointer for OpenBLAS and {@link NativeKernels}, and as a byte view for
-     * the Vector API kernels ({@code bytes} is null when they cannot run).
-     */
-    private record Matrix(FloatPointer pointer, ByteBuffer bytes) {
-        long address() {
-            return CpuForwardPass.address(pointer);
-        }
+    /** One block's weights: the matrices in their format, Java copies of the vectors. */
+    private record Layer(float[] ln1Gamma, float[] ln1Beta, WeightMatrix attnW, float[] attnB,
+                         WeightMatrix projW, float[] projB, float[] ln2Gamma, float[] ln2Beta,
+                         WeightMatrix fcW, float[] fcB, WeightMatrix fcProjW, float[] fcProjB) {
     }
 
     CpuForwardPass(Gpt2Weights weights) {
@@ -75,22 +53,28 @@ final class CpuForwardPass implements ForwardPass {
         this.c = config.nEmbd();
         this.vocab = config.vocabSize();
         this.epsilon = (float) config.layerNormEpsilon();
-        this.wte = pointer(weights.wte());
-        this.wpe = pointer(weights.wpe());
-        this.vectors = VectorMatmulSupport.isAvailable();
-        this.wteBytes = vectors ? VectorMatmulSupport.bytes(weights.wte()) : null;
-        List<LayerWeights> source = weights.layers();
-        this.layers = new Layer[source.size()];
+        this.wte = weights.matrix("wte.weight");
+        this.wpe = weights.vector("wpe.weight");
+        this.layers = new Layer[config.nLayer()];
         for (int i = 0; i < layers.length; i++) {
-            LayerWeights w = source.get(i);
-            layers[i] = new Layer(w.ln1Gamma().toFloatVector(), w.ln1Beta().toFloatVector(),
-                    matrix(w.attnW()), w.attnB().toFloatVector(), matrix(w.attnProjW()), w.attnProjB().toFloatVector(),
-                    w.ln2Gamma().toFloatVector(), w.ln2Beta().toFloatVector(),
-                    matrix(w.fcW()), w.fcB().toFloatVector(), matrix(w.fcProjW()), w.fcProjB().toFloatVector());
+            String h = "h." + i + ".";
+            layers[i] = new Layer(weights.vector(h + "ln_1.weight"), weights.vector(h + "ln_1.bias"),
+                    weights.matrix(h + "attn.c_attn.weight"), weights.vector(h + "attn.c_attn.bias"),
+                    weights.matrix(h + "attn.c_proj.weight"), weights.vector(h + "attn.c_proj.bias"),
+                    weights.vector(h + "ln_2.weight"), weights.vector(h + "ln_2.bias"),
+                    weights.matrix(h + "mlp.c_fc.weight"), weights.vector(h + "mlp.c_fc.bias"),
+                    weights.matrix(h + "mlp.c_proj.weight"), weights.vector(h + "mlp.c_proj.bias"));
         }
-        this.lnFGamma = weights.lnFGamma().toFloatVector();
-        this.lnFBeta = weights.lnFBeta().toFloatVector();
+        this.lnFGamma = weights.vector("ln_f.weight");
+        this.lnFBeta = weights.vector("ln_f.bias");
+        this.kernels = MatrixKernels.choose();
         CpuResources.retain();
+    }
+
+    /** @return the name of the kernels that compute this pass's products ({@link MatrixKernels#name()}) */
+    @Override
+    public String kernel() {
+        return kernels.name();
     }
 
     /** The last CPU pass to close empties the pools of recycled memory. */
@@ -112,19 +96,6 @@ final class CpuForwardPass implements ForwardPass {
         } catch (ClassNotFoundException | LinkageError e) {
             return false;
         }
-    }
-
-    private Matrix matrix(INDArray array) {
-        return new Matrix(pointer(array), vectors ? VectorMatmulSupport.bytes(array) : null);
-    }
-
-    private static FloatPointer pointer(INDArray array) {
-        if (array.dataType() != DataType.FLOAT || array.isView() || array.ordering() != 'c'
-                || array.length() != array.data().length()) {
-            throw new IllegalArgumentException("the CPU fast path needs contiguous c-order FLOAT weights, not "
-                    + array.shapeInfoToString());
-        }
-        return new FloatPointer(array.data().addressPointer());
     }
 
     @Override
@@ -150,8 +121,8 @@ final class CpuForwardPass implements ForwardPass {
         INDArray logits = Nd4j.create(DataType.FLOAT, rows, vocab);                        // [B*T, V]
         try (CpuScratch all = new CpuScratch(config, rows, 0)) {
             run(ids, cache, all);
-            normRows(all.x, rows, lnFGamma, lnFBeta, all, true);                         // all.blas().normed
-            head(all.blas().normed, rows, new FloatPointer(logits.data().addressPointer()));
+            normRows(all.x, rows, lnFGamma, lnFBeta, all);                               // all.rowsC
+            kernels.lmHead(wte, all.rowsC, rows, outputs(logits, rows), all);
         }
         return logits;
     }
@@ -160,13 +131,13 @@ final class CpuForwardPass implements ForwardPass {
      * One decode step of several caches at once: their rows are stacked, so that each weight is
      * read once for all of them; embeddings take each sequence's own position, attention runs per
      * cache at its own length. Each row's arithmetic is the one it gets alone (the kernels are
-     * row-count-invariant: {@link NativeKernels}), so each cache's logits are the bits
-     * {@link #lastLogits} gives it alone. Without {@link NativeKernels} (not on this CPU), alone and
-     * together would take different kernels, so the caches then run one after the other.
+     * row-count-invariant: {@link MatrixKernels#rowCountInvariant()}), so each cache's logits are
+     * the bits {@link #lastLogits} gives it alone. With kernels that are not, alone and together
+     * would take different routes, so the caches then run one after the other.
      */
     @Override
     public INDArray[] lastLogitsTogether(int[][] ids, KvCache[] caches) {
-        if (!NativeKernels.isAvailable()) {
+        if (!kernels.rowCountInvariant()) {
             return ForwardPass.super.lastLogitsTogether(ids, caches);
         }
         Segment[] segments = new Segment[caches.length];
@@ -188,10 +159,7 @@ final class CpuForwardPass implements ForwardPass {
             layers(segments, rows, 1, s, t);
             for (int i = 0; i < caches.length; i++) {
                 logits[i] = decodeScratch(caches[i], ids[i].length).logits;                  // [B_i, V]
-                long base = address(new FloatPointer(logits[i].data().addressPointer()));
-                for (int b = 0; b < ids[i].length; b++) {
-                    outputs[segments[i].first() + b] = base + (long) b * vocab * Float.BYTES;
-                }
+                System.arraycopy(outputs(logits[i], ids[i].length), 0, outputs, segments[i].first(), ids[i].length);
             }
             finalNormAndHead(s.x, rows, 1, s, outputs);
         }
@@ -228,49 +196,24 @@ final class CpuForwardPass implements ForwardPass {
      * rows of each segment attending over its own cache, which then advances by {@code time}.
      */
     private void layers(Segment[] segments, int rows, int time, CpuScratch s, long t) {
-        Products products = productsFor(rows, time);
-        boolean blas = products == Products.BLAS;
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
-            normRows(s.x, rows, w.ln1Gamma, w.ln1Beta, s, blas);              // s.rowsC (and s.blas().normed)
+            normRows(s.x, rows, w.ln1Gamma, w.ln1Beta, s);                                      // s.rowsC
             t = StepProfile.add(Section.LAYER_NORM, t);
-            if (blas) {
-                linear(s.blas().normed, rows, c, w.attnW.pointer(), w.attnB, 3 * c, s.blas().qkv); // [rows, 3C]
-                s.blas().qkv.get(s.rowsQkv, 0, rows * 3 * c);
-            } else {
-                linear(products, s.rowsC, rows, c, w.attnW, 3 * c, w.attnB, false,
-                        s.rowsQkv);                                                                      // [rows, 3C]
-            }
+            kernels.linear(w.attnW, s.rowsC, rows, time, w.attnB, false, s.rowsQkv, s);        // [rows, 3C]
             t = StepProfile.add(Section.QKV_MATMUL, t);
             attend(segments, l, s);                                      // writes the new keys and values; [rows, C]
             t = StepProfile.add(Section.ATTENTION, t);
-            if (blas) {
-                s.blas().attended.put(s.rowsC, 0, rows * c);
-                linear(s.blas().attended, rows, c, w.projW.pointer(), w.projB, c, s.blas().projected);
-                addInto(s.x, s.blas().projected, rows * c, s.rowsC);
-            } else {
-                linear(products, s.rowsC, rows, c, w.projW, c, w.projB, true, s.x); // x += y·W + b
-            }
+            kernels.linear(w.projW, s.rowsC, rows, time, w.projB, true, s.x, s);              // x += y·W + b
             t = StepProfile.add(Section.PROJ_MATMUL, t);
-            normRows(s.x, rows, w.ln2Gamma, w.ln2Beta, s, blas);
+            normRows(s.x, rows, w.ln2Gamma, w.ln2Beta, s);
             t = StepProfile.add(Section.LAYER_NORM, t);
-            if (blas) {
-                linear(s.blas().normed, rows, c, w.fcW.pointer(), w.fcB, 4 * c, s.blas().hidden); // [rows, 4C]
-                s.blas().hidden.get(s.rows4C, 0, rows * 4 * c);
-            } else {
-                linear(products, s.rowsC, rows, c, w.fcW, 4 * c, w.fcB, false, s.rows4C); // [rows, 4C]
-            }
+            kernels.linear(w.fcW, s.rowsC, rows, time, w.fcB, false, s.rows4C, s);            // [rows, 4C]
             t = StepProfile.add(Section.FC_MATMUL, t);
             float[] activations = s.rows4C;
             ParallelRange.run(rows * 4 * c, 16_384, (from, to) -> FastTanh.gelu(activations, from, to));
             t = StepProfile.add(Section.GELU, t);
-            if (blas) {
-                s.blas().hidden.put(s.rows4C, 0, rows * 4 * c);
-                linear(s.blas().hidden, rows, 4 * c, w.fcProjW.pointer(), w.fcProjB, c, s.blas().projected);
-                addInto(s.x, s.blas().projected, rows * c, s.rowsC);
-            } else {
-                linear(products, s.rows4C, rows, 4 * c, w.fcProjW, c, w.fcProjB, true, s.x);
-            }
+            kernels.linear(w.fcProjW, s.rows4C, rows, time, w.fcProjB, true, s.x, s);         // x += h·W + b
             t = StepProfile.add(Section.FC_PROJ_MATMUL, t);
         }
         for (Segment segment : segments) {
@@ -303,63 +246,6 @@ final class CpuForwardPass implements ForwardPass {
         }
     }
 
-    /** Which kernel computes a pass's weight products. */
-    private enum Products {
-        /** OpenBLAS on the scratch's native buffers: {@code sgemv} for one row, else {@code sgemm}. */
-        BLAS,
-        /** {@link NativeKernels} on the Java arrays: a decode step of 1–16 rows, or a one-token prompt. */
-        NATIVE_GEMV,
-        /** {@link VectorGemm} on the Java arrays: a decode batch, or a prompt with AVX-512. */
-        VECTOR_GEMM
-    }
-
-    /**
-     * The kernel for the weight products of a pass of {@code rows} positions, {@code time} per
-     * sequence: the fastest kernel measured for each case (OpenBLAS runs its AVX2 kernels here; the
-     * measurements on GPT-2 small's 48 layer products are in docs/PERFORMANCE.md):
-     * <ul>
-     * <li>one row: {@link NativeKernels} (AVX-512 loads, more bytes in flight than {@code sgemv}) when
-     * it is available; else {@code sgemv}, ahead of the Java kernel, which copies the weights into
-     * its panels first;</li>
-     * <li>a batch decode step: {@link NativeKernels} when it is available (it reads the weights in
-     * place; above {@link NativeKernels#MAX_ROWS} rows, in blocks of that many), whose results for a
-     * row do not depend on the other rows, so sequences decoded together get what each gets alone
-     * ({@link #lastLogitsTogether}); else {@link VectorGemm}, which reads each weight once for all rows, where
-     * {@code sgemm} repacks the matrices; it also beat the row-streaming kernel it replaced, by more
-     * with AVX2 than with AVX-512;</li>
-     * <li>a prompt of 8 rows and more: {@link VectorGemm} with AVX-512, ahead of {@code sgemm}; with
-     * AVX2 (8-float vectors) prompts stay on {@code sgemm}, which was slightly ahead there.</li>
-     * </ul>
-     */
-    private Products productsFor(int rows, int time) {
-        if (NativeKernels.isAvailable() && (rows == 1 || time == 1)) {
-            return Products.NATIVE_GEMV;
-        }
-        if (rows == 1) {
-            return Products.BLAS;
-        }
-        if (vectors && (time == 1 || (rows >= 8 && VectorGemm.lanes() >= 16))) {
-            return Products.VECTOR_GEMM;
-        }
-        return Products.BLAS;
-    }
-
-    /**
-     * {@code out [rows, n] = in [rows, k] · W + b} on the Java arrays, or {@code out +=} that when
-     * {@code accumulate} (the residual adds), by {@link NativeKernels} or {@link VectorGemm}.
-     */
-    private static void linear(Products products, float[] in, int rows, int k, Matrix w, int n, float[] b,
-                               boolean accumulate, float[] out) {
-        if (products == Products.NATIVE_GEMV) {
-            for (int r = 0; r < rows; r += NativeKernels.MAX_ROWS) {
-                int block = Math.min(NativeKernels.MAX_ROWS, rows - r);
-                NativeKernels.linear(WeightFormat.F32, w.address(), 0, in, r * k, block, k, n, b, accumulate, out, r * n);
-            }
-        } else {
-            VectorGemm.linear(in, 0, rows, k, w.bytes(), n, b, accumulate, out, 0);
-        }
-    }
-
     /** {@code x[b*T+t] = wte[ids[b][t]] + wpe[start+t]}. */
     private void embed(int[][] ids, int start, float[] x) {
         int time = ids[0].length;
@@ -372,29 +258,24 @@ final class CpuForwardPass implements ForwardPass {
 
     /** {@code x[row, row + C) = wte[id] + wpe[position]}. */
     private void embedRow(int id, int position, float[] x, int row) {
-        float[] wp = new float[c];
-        at(wte, (long) id * c).get(x, row, c);
-        at(wpe, (long) position * c).get(wp, 0, c);
+        kernels.widen(wte, id, id + 1, x, row);
+        int p = position * c;
         for (int i = 0; i < c; i++) {
-            x[row + i] += wp[i];
+            x[row + i] += wpe[p + i];
         }
     }
 
     /**
-     * LayerNorm of every row of the residual stream into {@code s.rowsC}, and into the native
-     * {@code s.blas().normed} for BLAS; a prompt's rows spread over the cores (a long prompt's
+     * LayerNorm of every row of the residual stream into {@code s.rowsC}; a prompt's rows spread over the cores (a long prompt's
      * LayerNorms are a visible share of its pass on one thread), a decode step's few on this thread.
      */
-    private void normRows(float[] x, int rows, float[] gamma, float[] beta, CpuScratch s, boolean forBlas) {
+    private void normRows(float[] x, int rows, float[] gamma, float[] beta, CpuScratch s) {
         float[] out = s.rowsC;
         ParallelRange.run(rows, NORM_ROWS_PER_CHUNK, (from, to) -> {
             for (int r = from; r < to; r++) {
                 layerNorm(x, r * c, gamma, beta, out, r * c);
             }
         });
-        if (forBlas) {
-            s.blas().normed.put(s.rowsC, 0, rows * c);
-        }
     }
 
     /** {@code out = (x - mean) / sqrt(var + eps) * gamma + beta} over one row, variance biased. */
@@ -415,67 +296,19 @@ final class CpuForwardPass implements ForwardPass {
         }
     }
 
-    /** {@code x += native}, through the Java buffer {@code tmp}. */
-    private static void addInto(float[] x, FloatPointer source, int length, float[] tmp) {
-        source.get(tmp, 0, length);
-        for (int i = 0; i < length; i++) {
-            x[i] += tmp[i];
-        }
-    }
-
-    /** {@code out [rows, n] = in [rows, k] · W [k, n] + b}: GPT-2's Conv1D layout, bias pre-loaded. */
-    private static void linear(FloatPointer in, int rows, int k, FloatPointer w, float[] b, int n, FloatPointer out) {
-        for (int r = 0; r < rows; r++) {
-            at(out, (long) r * n).put(b, 0, n);
-        }
-        if (rows == 1) {
-            openblas.cblas_sgemv(ROW_MAJOR, TRANS, k, n, 1f, w, n, in, 1, 1f, out, 1);
-        } else {
-            openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, rows, n, k, 1f, in, k, w, n, 1f, out, n);
-        }
-    }
-
-    /**
-     * Final LayerNorm of each sequence's last new position, then the tied lm_head into {@code
-     * logits [B, V]}: by {@link NativeKernels} where it is available, else by {@link VectorLmHead}
-     * for 2–16 rows and OpenBLAS otherwise.
-     */
+    /** Final LayerNorm of each sequence's last new position, then the tied lm_head into {@code logits [B, V]}. */
     private void finalNormAndHead(float[] x, int batch, int time, CpuScratch s, INDArray logits) {
-        long base = address(new FloatPointer(logits.data().addressPointer()));                 // [B, V]
-        if (NativeKernels.isAvailable()) {
-            long[] outputs = new long[batch];
-            for (int b = 0; b < batch; b++) {
-                outputs[b] = base + (long) b * vocab * Float.BYTES;
-            }
-            finalNormAndHead(x, batch, time, s, outputs);
-            return;
-        }
-        finalNorm(x, batch, time, s);
-        long t = StepProfile.start(time == 1);
-        if (vectors && batch > 1 && batch <= VectorLmHead.MAX_ROWS) {
-            VectorLmHead.lmHead(s.rowsC, 0, batch, c, wteBytes, vocab,
-                    VectorMatmulSupport.bytes(logits).asFloatBuffer(), 0);
-        } else {
-            s.blas().normed.put(s.rowsC, 0, batch * c);
-            head(s.blas().normed, batch, new FloatPointer(base));
-        }
-        StepProfile.add(Section.LM_HEAD, t);
-        StepProfile.step(time == 1);
+        finalNormAndHead(x, batch, time, s, outputs(logits, batch));
     }
 
     /**
-     * Final LayerNorm and lm_head by {@link NativeKernels}, each row's {@code V} logits written at its
-     * own address {@code outputs[b]}: one row is {@code dots}, several share each read of
-     * {@code wte}, and a row gets the same bits either way.
+     * Final LayerNorm and lm_head, each row's {@code V} logits written at its own address
+     * {@code outputs[b]}.
      */
     private void finalNormAndHead(float[] x, int batch, int time, CpuScratch s, long[] outputs) {
         finalNorm(x, batch, time, s);
         long t = StepProfile.start(time == 1);
-        for (int b = 0; b < batch; b += NativeKernels.MAX_ROWS) {
-            int block = Math.min(NativeKernels.MAX_ROWS, batch - b);
-            NativeKernels.dots(WeightFormat.F32, address(wte), 0, s.rowsC, b * c, block, c, vocab,
-                    Arrays.copyOfRange(outputs, b, b + block));
-        }
+        kernels.lmHead(wte, s.rowsC, batch, outputs, s);
         StepProfile.add(Section.LM_HEAD, t);
         StepProfile.step(time == 1);
     }
@@ -487,22 +320,13 @@ final class CpuForwardPass implements ForwardPass {
         }
     }
 
-    /** {@code logits [rows, V] = x [rows, C] · wteᵀ}, reading {@code wte} in place (no transposed copy). */
-    private void head(FloatPointer x, int rows, FloatPointer logits) {
-        if (rows == 1) {
-            openblas.cblas_sgemv(ROW_MAJOR, NO_TRANS, vocab, c, 1f, wte, c, x, 1, 0f, logits, 1);
-        } else {
-            openblas.cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, vocab, c, 1f, x, c, wte, c, 0f, logits, vocab);
+    /** The addresses of the first {@code rows} rows of {@code logits [rows…, V]}. */
+    private long[] outputs(INDArray logits, int rows) {
+        long base = logits.data().address();
+        long[] outputs = new long[rows];
+        for (int r = 0; r < rows; r++) {
+            outputs[r] = base + (long) r * vocab * Float.BYTES;
         }
-    }
-
-    /** The address of a pointer's first float. */
-    private static long address(FloatPointer pointer) {
-        return pointer.address() + pointer.position() * Float.BYTES;
-    }
-
-    /** A pointer {@code offset} floats past {@code base}. */
-    private static FloatPointer at(FloatPointer base, long offset) {
-        return new FloatPointer(base).position(base.position() + offset);
+        return outputs;
     }
 }

@@ -11,8 +11,8 @@ import java.util.List;
 /**
  * The working memory of {@link CpuForwardPass} for {@code rows} positions at a time: Java arrays
  * for everything computed in Java (recycled through {@link FloatArrayPool}, so a prompt does not
- * pay to map fresh memory), and native buffers that BLAS reads and writes, made only when a BLAS
- * product runs. A decode step's scratch lives as long as its cache and is reused by every step.
+ * pay to map fresh memory), and native buffers that BLAS reads and writes (and one into which a 16- or 8-bit matrix is
+ * widened for a prompt), made only when they are needed. A decode step's scratch lives as long as its cache and is reused by every step.
  */
 final class CpuScratch implements AutoCloseable {
 
@@ -26,24 +26,9 @@ final class CpuScratch implements AutoCloseable {
 
     private final Gpt2Config config;
     private final List<INDArray> owned = new ArrayList<>();
-    private Native blas;
-
-    /** The native buffers of the BLAS products, row-major. */
-    static final class Native {
-        final FloatPointer normed;    // [rows, C]    BLAS input
-        final FloatPointer qkv;       // [rows, 3C]
-        final FloatPointer attended;  // [rows, C]
-        final FloatPointer hidden;    // [rows, 4C]
-        final FloatPointer projected; // [rows, C]
-
-        private Native(CpuScratch s, int rows, int c) {
-            normed = s.buffer((long) rows * c);
-            qkv = s.buffer((long) rows * 3 * c);
-            attended = s.buffer((long) rows * c);
-            hidden = s.buffer((long) rows * 4 * c);
-            projected = s.buffer((long) rows * c);
-        }
-    }
+    private FloatPointer blasIn;
+    private FloatPointer blasOut;
+    private INDArray widened;
 
     /**
      * @param config    model shape
@@ -61,16 +46,46 @@ final class CpuScratch implements AutoCloseable {
         this.rows4C = FloatArrayPool.SHARED.take(rows * 4 * c);
     }
 
-    /** The native buffers, made on first use. */
-    Native blas() {
-        if (blas == null) {
-            blas = new Native(this, rows, config.nEmbd());
+    /** The native input of a BLAS product, {@code floats} ≤ {@code rows · 4C}, made on first use. */
+    FloatPointer blasIn(long floats) {
+        if (blasIn == null) {
+            blasIn = buffer(Math.max(floats, (long) rows * 4 * config.nEmbd()));
         }
-        return blas;
+        return check(blasIn, floats);
+    }
+
+    /** The native output of a BLAS product, {@code floats} ≤ {@code rows · 4C}, made on first use. */
+    FloatPointer blasOut(long floats) {
+        if (blasOut == null) {
+            blasOut = buffer(Math.max(floats, (long) rows * 4 * config.nEmbd()));
+        }
+        return check(blasOut, floats);
+    }
+
+    /**
+     * A float32 buffer of at least {@code floats} (≤ {@code 4C²}) floats into which a 16- or 8-bit
+     * weight matrix is widened for a prompt's product, made on first use.
+     */
+    INDArray widened(long floats) {
+        if (widened == null) {
+            long c = config.nEmbd();
+            widened = track(Nd4j.create(DataType.FLOAT, Math.max(floats, 4 * c * c)));
+        }
+        if (widened.length() < floats) {
+            throw new IllegalArgumentException("the widening buffer holds " + widened.length() + " floats, not " + floats);
+        }
+        return widened;
+    }
+
+    private static FloatPointer check(FloatPointer buffer, long floats) {
+        if (buffer.capacity() < floats) {
+            throw new IllegalArgumentException("the BLAS buffer holds " + buffer.capacity() + " floats, not " + floats);
+        }
+        return new FloatPointer(buffer);
     }
 
     private FloatPointer buffer(long length) {
-        return new FloatPointer(track(Nd4j.create(DataType.FLOAT, length)).data().addressPointer());
+        return new FloatPointer(track(Nd4j.create(DataType.FLOAT, length)).data().addressPointer()).capacity(length);
     }
 
     private INDArray track(INDArray array) {
@@ -82,7 +97,9 @@ final class CpuScratch implements AutoCloseable {
     public void close() {
         owned.forEach(INDArray::close);
         owned.clear();
-        blas = null;
+        blasIn = null;
+        blasOut = null;
+        widened = null;
         FloatArrayPool.SHARED.give(x);
         FloatArrayPool.SHARED.give(rowsC);
         FloatArrayPool.SHARED.give(rowsQkv);

@@ -34,6 +34,14 @@ interface ForwardPass {
     /** Runs {@code ids} from an empty cache and returns the logits of every position {@code [B*T, V]} (caller owns them). */
     INDArray allLogits(int[][] ids, KvCache cache);
 
+    /**
+     * @return what computes this pass's weight products: {@code "nd4j"} here (Nd4j operations on
+     * float32 arrays); the CPU fast path names its {@link MatrixKernels}
+     */
+    default String kernel() {
+        return "nd4j";
+    }
+
     /** Releases what this pass holds beyond the weights (called once, when its model closes). */
     default void close() {
     }

@@ -2,6 +2,8 @@ package dev.nexttoken.core.model;
 
 import dev.nexttoken.core.ModelLoadException;
 import dev.nexttoken.core.io.ConfigJson;
+import dev.nexttoken.core.io.Dtype;
+import dev.nexttoken.core.io.Float16;
 import dev.nexttoken.core.io.FileChecks;
 import dev.nexttoken.core.io.OffHeapLimits;
 import dev.nexttoken.core.io.SafetensorsFile;
@@ -81,6 +83,14 @@ public final class Gpt2Weights implements AutoCloseable {
     private INDArray lnFGamma;
     private INDArray lnFBeta;
     private volatile boolean closed;
+    /** Every float32 tensor by name without prefix: the vectors, and the matrices kept as float32 (or widened). */
+    private final Map<String, INDArray> tensors;
+    /** The matrices kept in another format than float32, by name without prefix; empty when all are float32. */
+    private final Map<String, WeightMatrix> packed;
+    /** Float32 views of float32 matrices for the CPU path, made on first use. */
+    private final Map<String, WeightMatrix> borrowed = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Float32 copies of the packed matrices made for {@link #wte()}, {@link #layers()}, {@link #toTensorMap()}. */
+    private final java.util.Set<INDArray> widened = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     /** Receives the loading progress, for a progress bar. */
     @FunctionalInterface
@@ -99,27 +109,42 @@ public final class Gpt2Weights implements AutoCloseable {
      *
      * @param checkFinite  scan every tensor for NaN and infinite values and refuse the model if
      *                     one has any (costs one pass over the file)
-     * @param memoryMapped use float32 tensors in place over the memory-mapped file instead of
-     *                     reading them into memory: loads faster and shares the page cache, but
-     *                     the file must not change while the weights are open (see the class
-     *                     description)
+     * @param memoryMapped use tensors kept in their stored format in place over the memory-mapped
+     *                     file instead of reading them into memory: loads faster and shares the
+     *                     page cache, but the file must not change while the weights are open
+     *                     (see the class description)
      * @param progress     told after each tensor; never null
+     * @param format       the format the weight matrices are converted to on load (see
+     *                     {@link #withFormat}), or null to keep the file's
      */
-    public record LoadOptions(boolean checkFinite, boolean memoryMapped, ProgressListener progress) {
+    public record LoadOptions(boolean checkFinite, boolean memoryMapped, ProgressListener progress,
+                              WeightFormat format) {
 
         /**
          * @param checkFinite  scan for NaN and infinite values
-         * @param memoryMapped map float32 tensors instead of reading them into memory
+         * @param memoryMapped map tensors instead of reading them into memory
          * @param progress     told after each tensor; not null ({@link #defaults()} has one that
          *                     does nothing)
+         * @param format       the matrices' format after loading, or null for the file's
          */
         public LoadOptions {
             Objects.requireNonNull(progress, "progress");
         }
 
-        /** @return no finite check, weights read into memory, no progress reports */
+        /**
+         * The options without a format conversion.
+         *
+         * @param checkFinite  scan for NaN and infinite values
+         * @param memoryMapped map tensors instead of reading them into memory
+         * @param progress     told after each tensor
+         */
+        public LoadOptions(boolean checkFinite, boolean memoryMapped, ProgressListener progress) {
+            this(checkFinite, memoryMapped, progress, null);
+        }
+
+        /** @return no finite check, weights read into memory, no progress reports, the file's format */
         public static LoadOptions defaults() {
-            return new LoadOptions(false, false, (loaded, total) -> { });
+            return new LoadOptions(false, false, (loaded, total) -> { }, null);
         }
 
         /**
@@ -127,16 +152,16 @@ public final class Gpt2Weights implements AutoCloseable {
          * @return a copy with that setting
          */
         public LoadOptions withCheckFinite(boolean check) {
-            return new LoadOptions(check, memoryMapped, progress);
+            return new LoadOptions(check, memoryMapped, progress, format);
         }
 
         /**
-         * @param mapped whether to use float32 tensors in place over the memory-mapped file
-         *               (read-only arrays; the file must not change while they are open)
+         * @param mapped whether to use tensors in place over the memory-mapped file (read-only;
+         *               the file must not change while they are open)
          * @return a copy with that setting
          */
         public LoadOptions withMemoryMapped(boolean mapped) {
-            return new LoadOptions(checkFinite, mapped, progress);
+            return new LoadOptions(checkFinite, mapped, progress, format);
         }
 
         /**
@@ -144,7 +169,22 @@ public final class Gpt2Weights implements AutoCloseable {
          * @return a copy with that listener
          */
         public LoadOptions withProgress(ProgressListener listener) {
-            return new LoadOptions(checkFinite, memoryMapped, listener);
+            return new LoadOptions(checkFinite, memoryMapped, listener, format);
+        }
+
+        /**
+         * Converts the five kinds of weight matrices (wte, which is also the lm_head, and each
+         * block's {@code attn.c_attn}, {@code attn.c_proj}, {@code mlp.c_fc}, {@code mlp.c_proj})
+         * to {@code format} on load, one tensor at a time: rounded to float16 / bfloat16, or
+         * quantized to {@link WeightFormat#Q8} (docs/FORMATS.md). The other tensors (biases,
+         * LayerNorms, {@code wpe}) stay float32, as {@code nexttoken convert} writes them, so that
+         * loading with a format gives exactly what converting the file and loading the result gives.
+         *
+         * @param format the matrices' format, or null to keep the file's
+         * @return a copy with that setting
+         */
+        public LoadOptions withFormat(WeightFormat format) {
+            return new LoadOptions(checkFinite, memoryMapped, progress, format);
         }
     }
 
@@ -153,12 +193,26 @@ public final class Gpt2Weights implements AutoCloseable {
     }
 
     private Gpt2Weights(Gpt2Config config, Map<String, INDArray> tensors, SafetensorsFile source) {
+        this(config, tensors, Map.of(), source);
+    }
+
+    private Gpt2Weights(Gpt2Config config, Map<String, INDArray> tensors, Map<String, WeightMatrix> packed,
+                        SafetensorsFile source) {
         this.config = config;
         this.source = source;
-        this.wte = tensors.get("wte.weight");
+        this.tensors = new LinkedHashMap<>(tensors);
+        this.packed = new LinkedHashMap<>(packed);
         this.wpe = tensors.get("wpe.weight");
         this.lnFGamma = tensors.get("ln_f.weight");
         this.lnFBeta = tensors.get("ln_f.bias");
+        if (packed.isEmpty()) {
+            buildArrays();
+        }
+    }
+
+    /** {@link #wte} and {@link #layers} from {@link #tensors}, which then holds every tensor as float32. */
+    private void buildArrays() {
+        this.wte = tensors.get("wte.weight");
         List<LayerWeights> blocks = new ArrayList<>(config.nLayer());
         for (int i = 0; i < config.nLayer(); i++) {
             INDArray[] t = new INDArray[LAYER_TENSORS.size()];
@@ -168,6 +222,24 @@ public final class Gpt2Weights implements AutoCloseable {
             blocks.add(new LayerWeights(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11]));
         }
         this.layers = List.copyOf(blocks);
+    }
+
+    /**
+     * Makes float32 arrays of the matrices kept in another format, once, for the accessors that
+     * return arrays: the Nd4j pass, training, checkpoints. They are copies, held as long as the
+     * weights are open, next to the format's own (see {@link #format()}).
+     */
+    private synchronized void ensureArrays() {
+        ensureOpen();
+        if (wte != null) {
+            return;
+        }
+        for (Map.Entry<String, WeightMatrix> entry : packed.entrySet()) {
+            INDArray array = entry.getValue().toFloatArray();
+            widened.add(array);
+            tensors.put(entry.getKey(), array);
+        }
+        buildArrays();
     }
 
     // ------------------------------------------------------------------------------------------
@@ -205,9 +277,15 @@ public final class Gpt2Weights implements AutoCloseable {
      * {@code ln_f.bias}), with or without the {@code transformer.} prefix. The buffers
      * {@code h.N.attn.bias} and {@code h.N.attn.masked_bias} are ignored. An {@code lm_head.weight}
      * is accepted if it has shape [V, C] and the same dtype and bytes as {@code wte.weight}
-     * (GPT-2 ties them), and is then not loaded; an untied one is refused. F16 and BF16 tensors
-     * are converted to float32 one at a time; float32 tensors are read into memory, or used in
-     * place with {@link LoadOptions#memoryMapped()} (see the class description).
+     * (GPT-2 ties them), and is then not loaded; an untied one is refused.
+     *
+     * <p>The five kinds of weight matrices (see {@link #format()}) are kept in the file's format
+     * (F32, F16, BF16, or Q8 stored as an I8 tensor plus its {@code <name>.q8_scales} F16 tensor,
+     * docs/FORMATS.md), or converted to {@link LoadOptions#format()} one tensor at a time, and read
+     * into memory as they are stored, or used in place with {@link LoadOptions#memoryMapped()}
+     * (see the class description). The other tensors are widened to float32. Where the CPU fast
+     * path cannot run (a non-CPU backend), the matrices are widened to float32 arrays too, after
+     * any conversion.
      *
      * @param modelDir a folder holding {@code config.json} and {@code model.safetensors}
      * @param options  how to load
@@ -220,6 +298,14 @@ public final class Gpt2Weights implements AutoCloseable {
      *                            file and the tensor
      */
     public static Gpt2Weights load(Path modelDir, LoadOptions options) {
+        return load(modelDir, options, false);
+    }
+
+    /**
+     * {@link #load(Path, LoadOptions)}; with {@code keepFormat}, the matrices stay in their format
+     * even where the CPU fast path cannot run (for {@link #save}).
+     */
+    static Gpt2Weights load(Path modelDir, LoadOptions options, boolean keepFormat) {
         Objects.requireNonNull(modelDir, "modelDir");
         Objects.requireNonNull(options, "options");
         FileChecks.requireFolder(modelDir, "model folder",
@@ -233,7 +319,13 @@ public final class Gpt2Weights implements AutoCloseable {
         Gpt2Config config = ConfigJson.read(configFile);
         SafetensorsFile file = SafetensorsFile.open(weightsFile);
         try {
-            Gpt2Weights weights = new Gpt2Weights(config, readTensors(config, file, options), file);
+            Loaded loaded = readTensors(config, file, options);
+            Gpt2Weights weights = new Gpt2Weights(config, loaded.tensors(), loaded.packed(), file);
+            if (!keepFormat && !loaded.packed().isEmpty() && !CpuForwardPass.isAvailable()) {
+                weights.ensureArrays();                     // the Nd4j pass reads float32 arrays only
+                weights.packed.values().forEach(WeightMatrix::close);
+                weights.packed.clear();
+            }
             LOG.debug("loaded {} in {} ms", weights, (System.nanoTime() - start) / 1_000_000);
             return weights;
         } catch (RuntimeException e) {
@@ -333,7 +425,7 @@ public final class Gpt2Weights implements AutoCloseable {
 
     /** @return token embeddings, [V, C]; also the (tied) output layer */
     public INDArray wte() {
-        ensureOpen();
+        ensureArrays();
         return wte;
     }
 
@@ -345,7 +437,7 @@ public final class Gpt2Weights implements AutoCloseable {
 
     /** @return the blocks, {@code config().nLayer()} of them, first block first; unmodifiable */
     public List<LayerWeights> layers() {
-        ensureOpen();
+        ensureArrays();
         return layers;
     }
 
@@ -363,7 +455,70 @@ public final class Gpt2Weights implements AutoCloseable {
 
     /** @return the number of parameters, the tied {@code wte}/{@code lm_head} counted once */
     public long parameterCount() {
-        return toTensorMap().values().stream().mapToLong(INDArray::length).sum();
+        return expectedTensors(config).stream().mapToLong(e -> Arrays.stream(e.shape()).reduce(1, (a, b) -> a * b)).sum();
+    }
+
+    /**
+     * @return the bytes the weights take in memory in their formats (the matrices as kept, the
+     * other tensors as float32), not counting float32 copies made by {@link #wte()},
+     * {@link #layers()} or {@link #toTensorMap()}
+     */
+    public long byteSize() {
+        ensureOpen();
+        long bytes = 0;
+        for (Expected e : expectedTensors(config)) {
+            WeightMatrix w = packed.get(e.name());
+            bytes += w != null ? w.byteSize() : Arrays.stream(e.shape()).reduce(1, (a, b) -> a * b) * Float.BYTES;
+        }
+        return bytes;
+    }
+
+    /**
+     * The format the weight matrices are kept in (wte, which is also the lm_head, and each
+     * block's {@code attn.c_attn}, {@code attn.c_proj}, {@code mlp.c_fc}, {@code mlp.c_proj}):
+     * the file's, or the one asked for with {@link LoadOptions#withFormat}; always
+     * {@link WeightFormat#F32} for {@link #random} and {@link #of}, and for loads on a backend
+     * without the CPU fast path. The biases, LayerNorms and {@code wpe} are always float32.
+     *
+     * <p>The CPU fast path reads the matrices in this format in place. The accessors that return
+     * Nd4j arrays ({@link #wte()}, {@link #layers()}, {@link #toTensorMap()}), which the
+     * {@link ComputePath#ND4J_OPS} pass, training and checkpoints use, widen them to float32
+     * copies on first use, which then take 4 bytes a weight more for as long as the weights
+     * are open.
+     *
+     * @return the matrices' format (wte's, if a file mixes formats)
+     */
+    public WeightFormat format() {
+        ensureOpen();
+        WeightMatrix w = packed.get("wte.weight");
+        return w == null ? WeightFormat.F32 : w.format();
+    }
+
+    /**
+     * A weight matrix in its format, without widening: one of the five kinds (see
+     * {@link #format()}) by its name without prefix, such as {@code h.0.mlp.c_fc.weight}.
+     */
+    WeightMatrix matrix(String name) {
+        ensureOpen();
+        WeightMatrix w = packed.get(name);
+        if (w != null) {
+            return w;
+        }
+        return borrowed.computeIfAbsent(name, n -> WeightMatrix.borrow(Objects.requireNonNull(tensors.get(n), n)));
+    }
+
+    /** A float32 tensor that is not one of the packed matrices (a bias, a LayerNorm, wpe), as a new Java array. */
+    float[] vector(String name) {
+        ensureOpen();
+        INDArray array = Objects.requireNonNull(tensors.get(name), name);
+        INDArray flat = array.isView() || array.ordering() != 'c' ? array.dup('c') : array;
+        return Arrays.copyOf(flat.data().asFloat(), (int) flat.length());
+    }
+
+    /** Whether a tensor (name without prefix) is one of the five kinds of matrices kept in their format. */
+    static boolean isMatrix(String name) {
+        return name.equals("wte.weight") || name.endsWith(".attn.c_attn.weight") || name.endsWith(".attn.c_proj.weight")
+                || name.endsWith(".mlp.c_fc.weight") || name.endsWith(".mlp.c_proj.weight");
     }
 
     /**
@@ -375,7 +530,7 @@ public final class Gpt2Weights implements AutoCloseable {
      * @return a new map of the arrays themselves (not copies)
      */
     public Map<String, INDArray> toTensorMap() {
-        ensureOpen();
+        ensureArrays();
         return tensorMap(wte, wpe, layers, lnFGamma, lnFBeta);
     }
 
@@ -391,12 +546,22 @@ public final class Gpt2Weights implements AutoCloseable {
         }
         closed = true;
         if (source != null) {
-            for (INDArray array : tensorMap(wte, wpe, layers, lnFGamma, lnFBeta).values()) {
-                if (array.closeable()) {
+            for (INDArray array : tensors.values()) {
+                if (array.closeable() && !widened.contains(array)) {
                     array.close();          // frees a copy now; either way, a later read fails in Nd4j
                 }
             }
         }
+        for (INDArray array : widened) {
+            if (array.closeable()) {
+                array.close();
+            }
+        }
+        widened.clear();
+        packed.values().forEach(WeightMatrix::close);
+        packed.clear();
+        borrowed.clear();
+        tensors.clear();
         wte = null;
         wpe = null;
         layers = null;
@@ -415,9 +580,123 @@ public final class Gpt2Weights implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------------
+    // Saving and converting
+
+    /**
+     * Writes these weights as a model folder ({@code config.json} + {@code model.safetensors})
+     * that {@link #load} reads back to the same values: the matrices in their {@link #format()}
+     * as they are in memory (Q8 as an I8 tensor and its {@code .q8_scales}, docs/FORMATS.md), the
+     * other tensors (biases, LayerNorms, {@code wpe}: a few MB) as float32. The folder is written under a
+     * temporary name next to it and then renamed into place, so a failure never leaves a
+     * half-written model at {@code modelDir}.
+     *
+     * @param modelDir  the folder to make; its parent must exist
+     * @param overwrite whether an existing {@code modelDir} may be replaced
+     * @throws IllegalArgumentException if {@code modelDir} exists and {@code overwrite} is false
+     * @throws dev.nexttoken.core.NextTokenException if writing fails
+     */
+    public void save(Path modelDir, boolean overwrite) {
+        ensureOpen();
+        Path target = modelDir.toAbsolutePath().normalize();
+        if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !overwrite) {
+            throw new IllegalArgumentException(target + " already exists; choose another folder or allow overwriting");
+        }
+        Path parent = target.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new IllegalArgumentException("the folder " + parent + " does not exist");
+        }
+        WeightFormat format = format();
+        Dtype others = Dtype.F32;                            // the small tensors: exact, and a few MB at most
+        Map<String, SafetensorsFile.RawTensor> raw = new LinkedHashMap<>();
+        for (Expected e : expectedTensors(config)) {
+            WeightMatrix w = packed.get(e.name());
+            if (w != null) {
+                raw.putAll(w.toRawTensors(e.name()));
+            } else {
+                raw.put(e.name(), encode(tensors.get(e.name()), isMatrix(e.name()) ? Dtype.F32 : others));
+            }
+        }
+        Path staging = target.resolveSibling(target.getFileName() + dev.nexttoken.core.io.AtomicFiles.TEMPORARY_SUFFIX);
+        Path old = target.resolveSibling(target.getFileName() + ".old");
+        try {
+            dev.nexttoken.core.io.FileTrees.delete(staging);
+            Files.createDirectory(staging);
+            ConfigJson.write(config, staging.resolve("config.json"));
+            SafetensorsFile.writeRaw(staging.resolve("model.safetensors"), raw);
+            if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                dev.nexttoken.core.io.FileTrees.delete(old);
+                Files.move(target, old);
+                dev.nexttoken.core.io.AtomicFiles.replace(staging, target);
+                dev.nexttoken.core.io.FileTrees.delete(old);
+            } else {
+                dev.nexttoken.core.io.AtomicFiles.replace(staging, target);
+            }
+        } catch (java.io.IOException ex) {
+            throw new dev.nexttoken.core.NextTokenException(target + ": cannot write the model: " + ex, ex);
+        } finally {
+            try {
+                dev.nexttoken.core.io.FileTrees.delete(staging);
+            } catch (java.io.IOException ignored) {
+                // a leftover staging folder is replaced by the next save
+            }
+        }
+    }
+
+    /**
+     * Converts a model folder to another weight format: loads {@code in} with
+     * {@link LoadOptions#withFormat}{@code (format)} and {@link #save}s it to {@code out}, one
+     * tensor converted at a time (the matrices are never all held as float32).
+     *
+     * @param in        a model folder
+     * @param out       the folder to write
+     * @param format    the matrices' format in {@code out}
+     * @param overwrite whether an existing {@code out} may be replaced
+     * @throws ModelLoadException       if {@code in} cannot be loaded
+     * @throws IllegalArgumentException if {@code out} exists and {@code overwrite} is false, or is {@code in}
+     */
+    public static void convert(Path in, Path out, WeightFormat format, boolean overwrite) {
+        Objects.requireNonNull(format, "format");
+        if (Files.exists(out) && Files.exists(in)) {
+            try {
+                if (Files.isSameFile(in, out)) {
+                    throw new IllegalArgumentException("the output folder is the input folder: " + out);
+                }
+            } catch (java.io.IOException ignored) {
+                // then they are not the same
+            }
+        }
+        if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !overwrite) {
+            throw new IllegalArgumentException(out + " already exists; choose another folder or allow overwriting");
+        }
+        try (Gpt2Weights weights = load(in, LoadOptions.defaults().withFormat(format), true)) {
+            weights.save(out, overwrite);
+        }
+    }
+
+    /** A float32 tensor's values as stored bytes of {@code dtype} (F32, F16 or BF16). */
+    private static SafetensorsFile.RawTensor encode(INDArray array, Dtype dtype) {
+        float[] values = array.dup('c').data().asFloat();
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(values.length * dtype.byteSize())
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float value : values) {
+            switch (dtype) {
+                case F32 -> bytes.putFloat(value);
+                case F16 -> bytes.putShort(Float16.floatToHalf(value));
+                case BF16 -> bytes.putShort(Float16.floatToBf16(value));
+                default -> throw new AssertionError(dtype);
+            }
+        }
+        return new SafetensorsFile.RawTensor(dtype, array.shape(), bytes.flip());
+    }
+
+    // ------------------------------------------------------------------------------------------
     // Loading
 
-    private static Map<String, INDArray> readTensors(Gpt2Config config, SafetensorsFile file, LoadOptions options) {
+    /** What {@link #readTensors} loaded: float32 arrays, and the matrices kept in another format. */
+    private record Loaded(Map<String, INDArray> tensors, Map<String, WeightMatrix> packed) {
+    }
+
+    private static Loaded readTensors(Gpt2Config config, SafetensorsFile file, LoadOptions options) {
         String where = file.path() + ": ";
         if (config.nLayer() > file.names().size()) {
             // say so before listing 12 expected names per block: n_layer may be in the billions
@@ -432,6 +711,7 @@ public final class Gpt2Weights implements AutoCloseable {
 
         // 1. Sort every tensor in the file: a weight, an ignored buffer, the tied lm_head, or unexpected.
         Map<String, String> fileNames = new LinkedHashMap<>();          // name without prefix -> name in file
+        Map<String, String> scaleNames = new LinkedHashMap<>();         // matrix name without prefix -> its Q8 scales in file
         String lmHead = null;
         boolean prefixed = false;
         for (String name : file.names()) {
@@ -439,6 +719,10 @@ public final class Gpt2Weights implements AutoCloseable {
             prefixed |= !bare.equals(name);
             if (bare.equals(LM_HEAD)) {
                 lmHead = name;
+            } else if (bare.endsWith(WeightMatrix.Q8_SCALES) && isMatrix(bare.substring(0, bare.length()
+                    - WeightMatrix.Q8_SCALES.length())) && expected.containsKey(bare.substring(0, bare.length()
+                    - WeightMatrix.Q8_SCALES.length()))) {
+                scaleNames.put(bare.substring(0, bare.length() - WeightMatrix.Q8_SCALES.length()), name);
             } else if (expected.containsKey(bare)) {
                 String other = fileNames.put(bare, name);
                 if (other != null) {
@@ -461,7 +745,17 @@ public final class Gpt2Weights implements AutoCloseable {
         long totalBytes = 0;
         for (Expected e : expected.values()) {
             TensorInfo info = file.info(fileNames.get(e.name()));
-            checkTensor(info, e.shape(), e.dims(), where);
+            String scales = scaleNames.get(e.name());
+            if (info.dtype() == Dtype.I8 && isMatrix(e.name())) {
+                checkQ8(info, scales == null ? null : file.info(scales), e, where);
+                totalBytes += file.info(scales).byteLength();
+            } else {
+                checkTensor(info, e.shape(), e.dims(), where);
+                if (scales != null) {
+                    throw new ModelLoadException(where + "tensor '" + scales + "' holds Q8 scales, but '" + info.name()
+                            + "' is " + info.dtype() + ", not I8");
+                }
+            }
             totalBytes += info.byteLength();
         }
         if (lmHead != null) {
@@ -474,21 +768,107 @@ public final class Gpt2Weights implements AutoCloseable {
             }
         }
 
-        // 3. Load.
+        // 3. Load: the matrices in their format (or converted), the rest as float32.
         Map<String, INDArray> tensors = new LinkedHashMap<>();
+        Map<String, WeightMatrix> packed = new LinkedHashMap<>();
+        WeightFormat target = options.format();
         long loadedBytes = 0;
-        for (Expected e : expected.values()) {
-            String name = fileNames.get(e.name());
-            if (options.checkFinite()) {
-                checkFinite(file, name, where);
+        try {
+            for (Expected e : expected.values()) {
+                String name = fileNames.get(e.name());
+                String scales = scaleNames.get(e.name());
+                if (options.checkFinite()) {
+                    checkFinite(file, name, where);
+                    if (scales != null) {
+                        checkFinite(file, scales, where);
+                    }
+                }
+                if (isMatrix(e.name())) {
+                    WeightFormat stored = formatOf(file.info(name).dtype());
+                    WeightFormat wanted = target == null ? stored : target;
+                    if (wanted == WeightFormat.F32) {
+                        tensors.put(e.name(), stored == WeightFormat.Q8 ? widenQ8(file, name, scales, e)
+                                : options.memoryMapped() ? file.load(name) : file.loadCopy(name));
+                    } else if (wanted == stored) {
+                        packed.put(e.name(), stored(file, name, scales, stored, e, options.memoryMapped()));
+                    } else {
+                        INDArray floats = stored == WeightFormat.Q8 ? widenQ8(file, name, scales, e) : file.loadCopy(name);
+                        try {
+                            packed.put(e.name(), WeightMatrix.fromFloats(wanted, floats));
+                        } finally {
+                            floats.close();
+                        }
+                    }
+                } else {
+                    tensors.put(e.name(), options.memoryMapped() ? file.load(name) : file.loadCopy(name));
+                }
+                loadedBytes += file.info(name).byteLength() + (scales == null ? 0 : file.info(scales).byteLength());
+                options.progress().progress(loadedBytes, totalBytes);
             }
-            INDArray array = options.memoryMapped() ? file.load(name) : file.loadCopy(name);
-            tensors.put(e.name(), array);
-            loadedBytes += file.info(name).byteLength();
-            options.progress().progress(loadedBytes, totalBytes);
+            file.requireUnchangedLength();
+        } catch (RuntimeException ex) {
+            packed.values().forEach(WeightMatrix::close);
+            throw ex;
         }
-        file.requireUnchangedLength();
-        return tensors;
+        return new Loaded(tensors, packed);
+    }
+
+    /** The format of a stored matrix's dtype (I8 is Q8's values). */
+    private static WeightFormat formatOf(Dtype dtype) {
+        return switch (dtype) {
+            case F32 -> WeightFormat.F32;
+            case F16 -> WeightFormat.F16;
+            case BF16 -> WeightFormat.BF16;
+            case I8 -> WeightFormat.Q8;
+            default -> throw new IllegalArgumentException(dtype.toString());
+        };
+    }
+
+    /** A stored matrix as it is: its bytes (and Q8 scales) read into memory, or mapped. */
+    private static WeightMatrix stored(SafetensorsFile file, String name, String scales, WeightFormat format,
+                                       Expected e, boolean mapped) {
+        int rows = (int) e.shape()[0];
+        int cols = (int) e.shape()[1];
+        if (mapped) {
+            return WeightMatrix.of(format, rows, cols, file.mapRaw(name), scales == null ? null : file.mapRaw(scales),
+                    List.of(), file);
+        }
+        INDArray values = file.loadRaw(name);
+        INDArray scaleArray = null;
+        try {
+            scaleArray = scales == null ? null : file.loadRaw(scales);
+        } catch (RuntimeException ex) {
+            values.close();
+            throw ex;
+        }
+        List<INDArray> owner = scaleArray == null ? List.of(values) : List.of(values, scaleArray);
+        return WeightMatrix.of(format, rows, cols, WeightMatrix.view(values),
+                scaleArray == null ? null : WeightMatrix.view(scaleArray), owner, null);
+    }
+
+    /** A Q8 matrix of the file dequantized into a new float32 array. */
+    private static INDArray widenQ8(SafetensorsFile file, String name, String scales, Expected e) {
+        try (WeightMatrix q8 = stored(file, name, scales, WeightFormat.Q8, e, false)) {
+            return q8.toFloatArray();
+        }
+    }
+
+    /** A Q8 matrix's two tensors: I8 values of the expected shape, F16 scales [rows, ceil(cols / 32)]. */
+    private static void checkQ8(TensorInfo values, TensorInfo scales, Expected e, String where) {
+        if (!Arrays.equals(values.shape(), e.shape())) {
+            throw new ModelLoadException(where + "tensor '" + values.name() + "' has shape "
+                    + Arrays.toString(values.shape()) + ", expected " + Arrays.toString(e.shape()) + " (" + e.dims() + ")");
+        }
+        if (scales == null) {
+            throw new ModelLoadException(where + "tensor '" + values.name() + "' is I8 but has no '" + values.name()
+                    + WeightMatrix.Q8_SCALES + "' F16 tensor: Q8 weights need their scales (docs/FORMATS.md)");
+        }
+        long[] shape = {e.shape()[0], WeightFormat.q8Blocks((int) e.shape()[1])};
+        if (scales.dtype() != Dtype.F16 || !Arrays.equals(scales.shape(), shape)) {
+            throw new ModelLoadException(where + "tensor '" + scales.name() + "' is " + scales.dtype() + " "
+                    + Arrays.toString(scales.shape()) + ", expected F16 " + Arrays.toString(shape)
+                    + " (one scale per 32 values of a row, docs/FORMATS.md)");
+        }
     }
 
     private static void checkTensor(TensorInfo info, long[] shape, String dims, String where) {
