@@ -80,7 +80,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the run whose checkpoint is in DIR (weights, optimizer state, step, data order);"
-                    + " the model's shape comes from it.")
+                    + " the model's shape comes from it, the other options do not: give the first run's"
+                    + " (--batch-size, learning rates, --max-steps, ...) again to continue it bit for bit.")
     Path resume;
 
     @Option(names = "--n-layer", paramLabel = "N", description = "Transformer blocks (default: "
