@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -80,8 +81,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the run whose checkpoint is in DIR (weights, optimizer state, step, data order);"
-                    + " the model's shape comes from it, the other options do not: give the first run's"
-                    + " (--batch-size, learning rates, --max-steps, ...) again to continue it bit for bit.")
+                    + " the model's shape and the run's options come from it, except those given here"
+                    + " (each that differs is named).")
     Path resume;
 
     @Option(names = "--n-layer", paramLabel = "N", description = "Transformer blocks (default: "
@@ -154,7 +155,8 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Gpt2Config config = resume != null ? resumedConfig() : newConfig();
         Nd4jStartup.start();
-        TrainOptions options = options(blockSize != null ? blockSize : config.nPositions());
+        TrainOptions saved = resume != null ? savedOptions() : null;
+        TrainOptions options = options(saved, config, err);
         if (options.blockSize() > config.nPositions()) {
             throw new BadArgumentException("--block-size " + options.blockSize() + " is larger than the checkpoint's"
                     + " context, n_positions=" + config.nPositions());
@@ -178,14 +180,14 @@ public final class TrainCommand implements Callable<Integer> {
         Trainer trainer;
         if (resume != null) {
             trainer = Trainer.resume(resume, options, split);
-            err.printf(Locale.ROOT, "resuming %s at step %d of %d%n", resume, trainer.stepsDone(), maxSteps);
+            err.printf(Locale.ROOT, "resuming %s at step %d of %d%n", resume, trainer.stepsDone(), options.maxSteps());
         } else {
             try (Gpt2Weights initial = Gpt2Weights.random(config, seed)) {
                 trainer = Trainer.start(initial, options, split);
             }
         }
         TrainingResult result;
-        try (Progress progress = new Progress(err, useBar(), trainer.stepsDone(), maxSteps)) {
+        try (Progress progress = new Progress(err, useBar(), trainer.stepsDone(), options.maxSteps())) {
             result = trainer.run(out, weightType, progress);
         }
 
@@ -212,8 +214,14 @@ public final class TrainCommand implements Callable<Integer> {
         throw new BadArgumentException("--dtype must be F32 or F16, got '" + dtype + "'");
     }
 
-    /** The hyper-parameters, each checked with the option's name in the message. */
-    private TrainOptions options(int block) {
+    /**
+     * The hyper-parameters, each checked with the option's name in the message. A new run takes
+     * the options' values (defaults included); a resumed run takes its checkpoint's (when the
+     * checkpoint keeps them) except for the options given on this command line, and says which
+     * of those differ from the checkpoint's.
+     */
+    private TrainOptions options(TrainOptions saved, Gpt2Config config, PrintWriter err) {
+        int block = blockSize != null ? blockSize : saved != null ? saved.blockSize() : config.nPositions();
         atLeast("--block-size", block, 1);
         atLeast("--batch-size", batchSize, 1);
         atLeast("--max-steps", maxSteps, 1);
@@ -222,35 +230,100 @@ public final class TrainCommand implements Callable<Integer> {
         if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
             throw new BadArgumentException("--learning-rate must be positive, got " + learningRate);
         }
-        if (minLearningRate != null && !(minLearningRate >= 0 && minLearningRate <= learningRate)) {
-            throw new BadArgumentException("--min-learning-rate must be in [0, --learning-rate " + learningRate
-                    + "], got " + minLearningRate);
-        }
-        if (warmupSteps != null && (warmupSteps < 0 || warmupSteps > maxSteps)) {
-            throw new BadArgumentException("--warmup-steps must be in [0, --max-steps " + maxSteps + "], got " + warmupSteps);
-        }
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
             throw new BadArgumentException("--weight-decay must be at least 0, got " + weightDecay);
         }
         if (!(valFraction > 0 && valFraction < 1)) {
             throw new BadArgumentException("--val-fraction must be in (0, 1), got " + valFraction);
         }
-        TrainOptions.Builder builder = TrainOptions.builder()
-                .batchSize(batchSize)
-                .blockSize(block)
-                .maxSteps(maxSteps)
-                .learningRate(learningRate)
-                .weightDecay(weightDecay)
-                .evalInterval(evalInterval)
-                .evalBatches(evalBatches)
-                .seed(seed);
+        TrainOptions.Builder builder = saved != null ? saved.toBuilder() : TrainOptions.builder();
+        builder.blockSize(block);
+        if (given("--batch-size", saved)) {
+            builder.batchSize(batchSize);
+        }
+        long steps = given("--max-steps", saved) ? maxSteps : saved.maxSteps();
+        builder.maxSteps(steps).decaySteps(steps);
+        double rate = given("--learning-rate", saved) ? learningRate : saved.learningRate();
+        builder.learningRate(rate);
         if (minLearningRate != null) {
+            if (!(minLearningRate >= 0 && minLearningRate <= rate)) {
+                throw new BadArgumentException("--min-learning-rate must be in [0, --learning-rate " + rate
+                        + "], got " + minLearningRate);
+            }
             builder.minLearningRate(minLearningRate);
+        } else if (saved == null || given("--learning-rate", saved)) {
+            builder.minLearningRate(rate / 10);
         }
         if (warmupSteps != null) {
+            if (warmupSteps < 0 || warmupSteps > steps) {
+                throw new BadArgumentException("--warmup-steps must be in [0, --max-steps " + steps + "], got "
+                        + warmupSteps);
+            }
             builder.warmupSteps(warmupSteps);
+        } else if (saved == null) {
+            builder.warmupSteps(Math.min(100, steps / 10));
         }
-        return builder.build();
+        if (given("--weight-decay", saved)) {
+            builder.weightDecay(weightDecay);
+        }
+        if (given("--eval-interval", saved)) {
+            builder.evalInterval(evalInterval);
+        }
+        if (given("--eval-batches", saved)) {
+            builder.evalBatches(evalBatches);
+        }
+        if (given("--seed", saved)) {
+            builder.seed(seed);
+        }
+        TrainOptions options;
+        try {
+            options = builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new BadArgumentException(e.getMessage(), e);
+        }
+        if (saved != null) {
+            reportChanges(saved, options, err);
+        }
+        return options;
+    }
+
+    /** Whether an option's value counts: always in a new run; in a resumed one, when given on the command line. */
+    private boolean given(String option, TrainOptions saved) {
+        return saved == null || spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    /** One note per hyper-parameter of a resumed run that differs from its checkpoint's. */
+    private static void reportChanges(TrainOptions saved, TrainOptions now, PrintWriter err) {
+        String[][] pairs = {
+                {"--batch-size", String.valueOf(saved.batchSize()), String.valueOf(now.batchSize())},
+                {"--block-size", String.valueOf(saved.blockSize()), String.valueOf(now.blockSize())},
+                {"--max-steps", String.valueOf(saved.maxSteps()), String.valueOf(now.maxSteps())},
+                {"--learning-rate", String.valueOf(saved.learningRate()), String.valueOf(now.learningRate())},
+                {"--min-learning-rate", String.valueOf(saved.minLearningRate()), String.valueOf(now.minLearningRate())},
+                {"--warmup-steps", String.valueOf(saved.warmupSteps()), String.valueOf(now.warmupSteps())},
+                {"--weight-decay", String.valueOf(saved.weightDecay()), String.valueOf(now.weightDecay())},
+                {"--eval-interval", String.valueOf(saved.evalInterval()), String.valueOf(now.evalInterval())},
+                {"--eval-batches", String.valueOf(saved.evalBatches()), String.valueOf(now.evalBatches())},
+                {"--seed", String.valueOf(saved.seed()), String.valueOf(now.seed())}};
+        for (String[] p : pairs) {
+            if (!p[1].equals(p[2])) {
+                err.printf(Locale.ROOT, "note: %s %s, where the checkpoint's run had %s%n", p[0], p[2], p[1]);
+            }
+        }
+    }
+
+    /** The options kept in the {@code --resume} checkpoint, or null (with a note) for an older checkpoint. */
+    private TrainOptions savedOptions() {
+        try {
+            Optional<TrainOptions> saved = Checkpoint.savedOptions(resume);
+            if (saved.isEmpty()) {
+                spec.commandLine().getErr().println("note: the checkpoint does not keep its run's options (written"
+                        + " by an older nexttoken): this run's options and defaults apply");
+            }
+            return saved.orElse(null);
+        } catch (ModelLoadException e) {
+            throw new BadArgumentException("--resume " + e.getMessage(), e);
+        }
     }
 
     private static void atLeast(String option, long value, long min) {

@@ -117,6 +117,35 @@ class TrainCommandTest {
     }
 
     @Test
+    void resumeTakesTheCheckpointsOptionsUnlessGivenAndNamesThoseThatDiffer() throws IOException {
+        Path data = text("corpus.txt", 300);
+        Path explicit = tmp.resolve("explicit");
+        Path implicit = tmp.resolve("implicit");
+        assertEquals(0, train(tinyRun(data, explicit, "--max-steps", "2")).exitCode());
+        assertEquals(0, train(tinyRun(data, implicit, "--max-steps", "2")).exitCode());
+
+        CliRun all = train(tinyRun(data, explicit, "--resume", explicit.toString(), "--max-steps", "4",
+                "--warmup-steps", "0", "--min-learning-rate", "3e-4"));
+        CliRun few = train(List.of("train", "--data", data.toString(), "--out", implicit.toString(),
+                "--resume", implicit.toString(), "--max-steps", "4"));
+
+        assertEquals(0, all.exitCode(), all.err());
+        assertEquals(0, few.exitCode(), few.err());
+        assertTrue(few.err().contains("note: --max-steps 4, where the checkpoint's run had 2"), few.err());
+        assertFalse(few.err().contains("--batch-size"), few.err());
+        try (SafetensorsFile a = SafetensorsFile.open(explicit.resolve("model.safetensors"));
+             SafetensorsFile b = SafetensorsFile.open(implicit.resolve("model.safetensors"))) {
+            for (String name : a.names()) {
+                assertArrayEquals(a.load(name).ravel().toFloatVector(), b.load(name).ravel().toFloatVector(), 0f, name);
+            }
+        }
+        CliRun changed = train(List.of("train", "--data", data.toString(), "--out", implicit.toString(),
+                "--resume", implicit.toString(), "--max-steps", "6", "--batch-size", "3"));
+        assertEquals(0, changed.exitCode(), changed.err());
+        assertTrue(changed.err().contains("note: --batch-size 3, where the checkpoint's run had 2"), changed.err());
+    }
+
+    @Test
     void resumeRefusesADamagedCheckpointWithOneLineBeforeAnyWork() throws IOException {
         Path data = text("corpus.txt", 300);
         Path out = tmp.resolve("model");

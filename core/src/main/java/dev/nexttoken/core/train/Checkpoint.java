@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A training checkpoint: the weights, AdamW's moments and where the run stood, written so that a
@@ -80,11 +81,14 @@ public record Checkpoint(TrainableGpt2 model, Map<String, INDArray> optimizerSta
      * @param model     the weights
      * @param optimizer the optimizer whose moments to keep
      * @param state     where the run stands
+     * @param options   the run's hyper-parameters, kept in {@code state.json} so that a resume can take them
+     *                  ({@link #savedOptions})
      * @param dtype     {@link Dtype#F32} or {@link Dtype#F16} for {@code model.safetensors}
      * @throws IllegalArgumentException for another dtype
      * @throws NextTokenException       if a file cannot be written; the previous checkpoint then stays current
      */
-    public static void save(Path dir, TrainableGpt2 model, AdamW optimizer, TrainingState state, Dtype dtype) {
+    public static void save(Path dir, TrainableGpt2 model, AdamW optimizer, TrainingState state, TrainOptions options,
+                            Dtype dtype) {
         Objects.requireNonNull(dir, "dir");
         if (dtype != Dtype.F32 && dtype != Dtype.F16) {
             throw new IllegalArgumentException("checkpoints are written as F32 or F16, not " + dtype);
@@ -104,7 +108,7 @@ public record Checkpoint(TrainableGpt2 model, Map<String, INDArray> optimizerSta
         }
         SafetensorsFile.write(staged.resolve(OPTIMIZER_FILE), resume, Dtype.F32);
         written(staged, OPTIMIZER_FILE, step);
-        writeState(staged.resolve(STATE_FILE), state, dtype);
+        writeState(staged.resolve(STATE_FILE), state, options, dtype);
         written(staged, STATE_FILE, step);
         CheckpointManifest.describe(staged, step, FILES).write(staged);
         CheckpointHalt.reached(step, CheckpointManifest.FILE);
@@ -202,7 +206,46 @@ public record Checkpoint(TrainableGpt2 model, Map<String, INDArray> optimizerSta
         return new Checkpoint(model, optimizerState, state);
     }
 
-    private static void writeState(Path file, TrainingState state, Dtype dtype) {
+    /**
+     * The hyper-parameters of the run that wrote a model folder's current checkpoint, checked as
+     * {@link #verifiedConfig} checks the checkpoint; empty for a checkpoint written before they
+     * were kept.
+     *
+     * @param dir the model folder
+     * @return the run's options
+     * @throws ModelLoadException as {@link #verifiedConfig}, or if the kept options are invalid
+     */
+    public static Optional<TrainOptions> savedOptions(Path dir) {
+        Objects.requireNonNull(dir, "dir");
+        Path file = verified(dir).resolve(STATE_FILE);
+        readState(file);
+        JsonNode o;
+        try {
+            o = JSON.readTree(file.toFile()).path("options");
+        } catch (IOException e) {
+            throw new ModelLoadException(file + ": cannot read the training state: " + e.getMessage(), e);
+        }
+        if (o.isMissingNode()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(TrainOptions.builder()
+                    .batchSize(o.get("batch_size").intValue()).blockSize(o.get("block_size").intValue())
+                    .maxSteps(o.get("max_steps").longValue()).learningRate(o.get("learning_rate").doubleValue())
+                    .minLearningRate(o.get("min_learning_rate").doubleValue())
+                    .warmupSteps(o.get("warmup_steps").longValue()).decaySteps(o.get("decay_steps").longValue())
+                    .weightDecay(o.get("weight_decay").doubleValue())
+                    .betas(o.get("beta1").doubleValue(), o.get("beta2").doubleValue())
+                    .epsilon(o.get("epsilon").doubleValue())
+                    .gradClip(o.get("grad_clip").doubleValue()).evalInterval(o.get("eval_interval").longValue())
+                    .evalBatches(o.get("eval_batches").intValue()).seed(o.get("seed").longValue())
+                    .build());
+        } catch (NullPointerException | IllegalArgumentException e) {
+            throw new ModelLoadException(file + ": invalid 'options': " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeState(Path file, TrainingState state, TrainOptions options, Dtype dtype) {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
         root.put("step", state.step());
@@ -211,6 +254,22 @@ public record Checkpoint(TrainableGpt2 model, Map<String, INDArray> optimizerSta
         putLoss(root, "train_loss", state.trainLoss());
         putLoss(root, "val_loss", state.validationLoss());
         root.put("model_dtype", dtype.name());
+        ObjectNode o = root.putObject("options");
+        o.put("batch_size", options.batchSize());
+        o.put("block_size", options.blockSize());
+        o.put("max_steps", options.maxSteps());
+        o.put("learning_rate", options.learningRate());
+        o.put("min_learning_rate", options.minLearningRate());
+        o.put("warmup_steps", options.warmupSteps());
+        o.put("decay_steps", options.decaySteps());
+        o.put("weight_decay", options.weightDecay());
+        o.put("beta1", options.beta1());
+        o.put("beta2", options.beta2());
+        o.put("epsilon", options.epsilon());
+        o.put("grad_clip", options.gradClip());
+        o.put("eval_interval", options.evalInterval());
+        o.put("eval_batches", options.evalBatches());
+        o.put("seed", options.seed());
         try {
             AtomicFiles.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
         } catch (IOException e) {

@@ -170,7 +170,7 @@ public final class Trainer {
         Evaluation e = lastEvaluation;
         TrainingState state = new TrainingState(step, sampler.state(), options.seed(),
                 e != null ? e.trainLoss() : Double.NaN, e != null ? e.validationLoss() : Double.NaN);
-        Checkpoint.save(dir, model, optimizer, state, dtype);
+        Checkpoint.save(dir, model, optimizer, state, options, dtype);
     }
 
     /**
