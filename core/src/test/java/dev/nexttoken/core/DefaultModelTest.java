@@ -47,7 +47,7 @@ class DefaultModelTest {
         try (Generator gen = Generator.loadDefault()) {
             Gpt2Config config = gen.model().config();
             assertEquals(4, config.nLayer());
-            assertEquals(128, config.nEmbd());
+            assertEquals(160, config.nEmbd());
             GenerationResult result = gen.generate("The meaning of life is",
                     GenerationOptions.builder().maxNewTokens(30).stopAtEndOfText(false).seed(1).build());
             assertEquals(30, result.samples().get(0).tokens().length);

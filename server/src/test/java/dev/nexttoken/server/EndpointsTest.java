@@ -36,7 +36,7 @@ class EndpointsTest {
         assertEquals("list", body.get("object").asText());
         assertEquals("nexttoken-default", body.get("data").get(0).get("id").asText());
         assertEquals("model", body.get("data").get(0).get("object").asText());
-        assertEquals(128, body.get("data").get(0).get("max_model_len").asInt());
+        assertEquals(256, body.get("data").get(0).get("max_model_len").asInt());
     }
 
     @Test

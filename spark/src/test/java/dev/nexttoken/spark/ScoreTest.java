@@ -78,7 +78,7 @@ class ScoreTest {
 
     @Test
     void longTextsUseStridedWindowsAndTokenLogProbsAreTheNegatedTokenLosses() {
-        String longText = String.join(" ", Corpus.lines(80));          // several hundred tokens, past n_positions 128
+        String longText = String.join(" ", Corpus.lines(200));         // over a thousand tokens, past n_positions 256
         List<String> lines = List.of(longText, longText.substring(0, 900), "A short line.");
         ScoreOptions options = ScoreOptions.builder().stride(64).tokenLogProbs(true).build();
         List<Row> rows = NextToken.score(texts(lines, 2), "text", MODEL, options).collectAsList();
@@ -94,14 +94,15 @@ class ScoreTest {
                 assertEquals(-losses[i], logProbs.get(i), 1e-6);
             }
         }
-        assertTrue(reference.tokenizer().encode(longText).length > 3 * 128, "the long text spans 4 windows");
+        int window = reference.model().config().nPositions();
+        assertTrue(reference.tokenizer().encode(longText).length > window + 3 * 64, "the long text spans 4 windows");
     }
 
     @Test
     void batchesOfRowsScoreAsEachRowAloneUpToFloatRounding() {
         List<String> lines = new ArrayList<>(Corpus.lines(150));
         lines.add(70, "");                                                        // a bad row inside a batch
-        lines.add(String.join(" ", Corpus.lines(40)));                            // past the window: scored alone
+        lines.add(String.join(" ", Corpus.lines(120)));                           // past the window: scored alone
         ScoreOptions options = ScoreOptions.builder().batchSize(32).stride(64).build();
         List<Row> rows = NextToken.score(texts(lines, 3), "text", MODEL, options).collectAsList();
         assertEquals(lines.size(), rows.size());
