@@ -13,11 +13,11 @@ def check(String run) {
             "${run}: the generation with newlines banned is not one long line"
     assert stdout.readLines().any { it.startsWith("A fool and his money") && it.length() > 80 } :
             "${run}: the streamed tokens are missing"
-    // the table: a header, then one row per candidate with its quoted, escaped token
+    // the table: a header, then one row per candidate with its quoted token
     List<String> rows = stdout.readLines().findAll { it =~ /^\s*\*?\s*\d+\s+\d+\s+"/ }
     assert rows.size() == 10 : "${run}: expected 10 candidate rows in the next-token table:\n${stdout}"
     assert rows.any { it.contains('" the"') } : "${run}: ' the' is not among the candidates"
-    assert rows.any { it.contains('"\\n"') } : "${run}: the newline candidate is not shown escaped"
+    // (which candidates come depends on the default model; escaping is ReadableOutputTest's and TokenTextTest's)
     assert !stderr.contains("SLF4J") : "${run}: SLF4J notice on stderr"
     assert !stderr.contains("WARNING") : "${run}: JVM warnings on stderr"
     assert !stderr.contains("Exception") && !stderr.contains("\tat ") : "${run}: a stack trace on stderr"
