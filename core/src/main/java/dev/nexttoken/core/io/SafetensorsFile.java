@@ -308,57 +308,13 @@ public final class SafetensorsFile implements AutoCloseable {
      */
     public static void writeRaw(Path path, Map<String, RawTensor> tensors) {
         Objects.requireNonNull(path, "path");
-        ObjectNode header = MAPPER.createObjectNode();
-        header.putObject(METADATA_KEY).put("format", "pt");
-        long offset = 0;
-        for (Map.Entry<String, RawTensor> entry : tensors.entrySet()) {
-            String name = entry.getKey();
-            if (name == null || name.isEmpty() || METADATA_KEY.equals(name)) {
-                throw new IllegalArgumentException("invalid tensor name '" + name + "'");
-            }
-            long byteLength = entry.getValue().data().remaining();
-            ObjectNode info = header.putObject(name);
-            info.put("dtype", entry.getValue().dtype().name());
-            ArrayNode shape = info.putArray("shape");
-            for (long dim : entry.getValue().shape()) {
-                shape.add(dim);
-            }
-            info.putArray("data_offsets").add(offset).add(offset + byteLength);
-            offset += byteLength;
+        List<Entry> entries = new ArrayList<>();
+        for (Map.Entry<String, RawTensor> e : tensors.entrySet()) {
+            RawTensor tensor = e.getValue();
+            entries.add(new Entry(e.getKey(), tensor.dtype(), tensor.shape(), tensor.data().remaining(),
+                    out -> writeFully(out, tensor.data().duplicate())));
         }
-        byte[] json;
-        try {
-            json = MAPPER.writeValueAsBytes(header);
-        } catch (JsonProcessingException e) {
-            throw new NextTokenException(path + ": cannot encode the safetensors header: " + e.getMessage(), e);
-        }
-        int padding = (8 - json.length % 8) % 8;
-        byte[] paddedHeader = Arrays.copyOf(json, json.length + padding);
-        Arrays.fill(paddedHeader, json.length, paddedHeader.length, (byte) ' ');
-        Path temporary = path.resolveSibling(path.getFileName() + AtomicFiles.TEMPORARY_SUFFIX);
-        try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ByteBuffer length = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            length.putLong(paddedHeader.length).flip();
-            writeFully(out, length);
-            writeFully(out, ByteBuffer.wrap(paddedHeader));
-            for (RawTensor tensor : tensors.values()) {
-                writeFully(out, tensor.data().duplicate());
-            }
-            out.force(true);
-        } catch (IOException e) {
-            deleteQuietly(temporary);
-            throw new NextTokenException(path + ": cannot write safetensors file: " + e, e);
-        } catch (RuntimeException e) {
-            deleteQuietly(temporary);
-            throw e;
-        }
-        try {
-            AtomicFiles.replace(temporary, path);
-        } catch (IOException e) {
-            deleteQuietly(temporary);
-            throw new NextTokenException(path + ": cannot write safetensors file: " + e, e);
-        }
+        writeFile(path, entries, true);
     }
 
     /**
@@ -519,23 +475,48 @@ public final class SafetensorsFile implements AutoCloseable {
         if (!dtype.isLoadable()) {
             throw new IllegalArgumentException("can write F32, F16 or BF16, not " + dtype);
         }
+        List<Entry> entries = new ArrayList<>();
+        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
+            INDArray array = e.getValue();
+            entries.add(new Entry(e.getKey(), dtype, array.shape(), array.length() * dtype.byteSize(),
+                    out -> writeTensorData(out, array, dtype)));
+        }
+        writeFile(path, entries, false);
+    }
+
+    /** One tensor of a file being written: its header entry, and what writes its bytes. */
+    private record Entry(String name, Dtype dtype, long[] shape, long byteLength, TensorBytes bytes) {
+    }
+
+    /** Writes one tensor's bytes at the channel's position. */
+    @FunctionalInterface
+    private interface TensorBytes {
+        void writeTo(FileChannel out) throws IOException;
+    }
+
+    /**
+     * Writes a safetensors file of the entries in order: the header (names checked first, the
+     * data section 8-byte aligned), then each tensor's bytes, under a temporary name, flushed to
+     * the disk when {@code force} (the caller's job otherwise), then moved into place; a failed
+     * write leaves no temporary file.
+     */
+    private static void writeFile(Path path, List<Entry> entries, boolean force) {
         ObjectNode header = MAPPER.createObjectNode();
         header.putObject(METADATA_KEY).put("format", "pt");
         long offset = 0;
-        for (Map.Entry<String, INDArray> entry : tensors.entrySet()) {
-            String name = entry.getKey();
+        for (Entry entry : entries) {
+            String name = entry.name();
             if (name == null || name.isEmpty() || METADATA_KEY.equals(name)) {
                 throw new IllegalArgumentException("invalid tensor name '" + name + "'");
             }
-            long byteLength = entry.getValue().length() * dtype.byteSize();
             ObjectNode info = header.putObject(name);
-            info.put("dtype", dtype.name());
+            info.put("dtype", entry.dtype().name());
             ArrayNode shape = info.putArray("shape");
-            for (long dim : entry.getValue().shape()) {
+            for (long dim : entry.shape()) {
                 shape.add(dim);
             }
-            info.putArray("data_offsets").add(offset).add(offset + byteLength);
-            offset += byteLength;
+            info.putArray("data_offsets").add(offset).add(offset + entry.byteLength());
+            offset += entry.byteLength();
         }
         byte[] json;
         try {
@@ -547,15 +528,18 @@ public final class SafetensorsFile implements AutoCloseable {
         byte[] paddedHeader = Arrays.copyOf(json, json.length + padding);
         Arrays.fill(paddedHeader, json.length, paddedHeader.length, (byte) ' ');
 
-        Path temporary = path.resolveSibling(path.getFileName() + ".tmp");
+        Path temporary = path.resolveSibling(path.getFileName() + AtomicFiles.TEMPORARY_SUFFIX);
         try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             ByteBuffer length = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             length.putLong(paddedHeader.length).flip();
             writeFully(out, length);
             writeFully(out, ByteBuffer.wrap(paddedHeader));
-            for (INDArray array : tensors.values()) {
-                writeTensorData(out, array, dtype);
+            for (Entry entry : entries) {
+                entry.bytes().writeTo(out);
+            }
+            if (force) {
+                out.force(true);
             }
         } catch (NoSuchFileException e) {
             throw new NextTokenException(path + ": cannot write safetensors file: the folder "
