@@ -99,6 +99,24 @@ static inline float decode(int fmt, const uint8_t *row, const uint16_t *scales, 
     }
 }
 
+/*
+ * Asks for the bytes at offset `at` of the next `count` rows of W, `ahead` bytes past the `count`
+ * rows being read (w[q] their starts): the same column of the next pass or block, read next.
+ * A pass reads `count` short streams at once (a row of GPT-2's smaller matrices is 0.75-1.5 KB
+ * in 8 and 16 bits), too short for the hardware prefetchers to lock on before each ends, so
+ * without this a pass waits on memory at every row; with it the next pass is on its way to L2
+ * while this one computes. Once per cache line of each row; a prefetch never faults, so the one
+ * past the matrix's end is harmless.
+ */
+static inline void prefetch_ahead(const uint8_t *const *w, int count, ptrdiff_t ahead, size_t at) {
+    if ((at & 63) != 0) {
+        return;
+    }
+    for (int q = 0; q < count; q++) {
+        __builtin_prefetch(w[q] + ahead + at, 0, 2);         /* prefetcht1: into L2 */
+    }
+}
+
 typedef void (*linear_fn)(const uint8_t *w, const uint16_t *s, int n, int count, const float *x, int xstride,
                           int rows, float *y);
 typedef void (*dots_fn)(const uint8_t *w, const uint16_t *s, int k, int v0, int v1, const float *x, int rows,

@@ -80,6 +80,9 @@ KERNEL void NAME(columns)(int fmt, const uint8_t *const *w, const uint16_t *cons
         }
         const int end = full - jb < step ? full : jb + step;
         for (int j = jb; j < end; j += LANES) {
+            if (width == PASS) {
+                prefetch_ahead(w, PASS, PASS * (w[1] - w[0]), (size_t) j * (size_t) weight_bytes(fmt));
+            }
             NAME(column)(fmt, w, s, d, width, j, LANES, x, xstride, rows, y, n);
         }
     }
@@ -148,6 +151,9 @@ KERNEL void NAME(dot_block)(int fmt, const uint8_t *w, const uint16_t *s, int k,
         const int end = full - jb < step ? full : jb + step;
         for (int j = jb; j < end; j += LANES) {
             VF ws[PASS];
+            if (gw > 1) {
+                prefetch_ahead(wr, gw, (ptrdiff_t) (gw * row_bytes), (size_t) j * (size_t) weight_bytes(fmt));
+            }
             for (int q = 0; q < gw; q++) {
                 ws[q] = NAME(load)(fmt, wr[q], d[q], j);
             }
