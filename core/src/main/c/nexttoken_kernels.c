@@ -4,7 +4,8 @@
  *
  * linear: y[r, 0..n) += sum over i in [k0, k1) of x[r, i] * W[i, 0..n)   (W [k, n], GPT-2's Conv1D; r < rows)
  * dots:   y_r[v] = W[v, 0..k) . x_r for v in [v0, v1), r < rows          (the lm_head: W = wte [vocab, k])
- * widen:  rows [r0, r1) of W as float32                                   (embeddings; prompts through sgemm)
+ * widen:  rows [r0, r1) of W as float32                                   (embeddings)
+ * gemm:   y[r, j] += x[r, 0..k) . W[0..k), j] for r < m (any), j in [j0, j1)  (prompts)
  *
  * Q8 (WeightFormat.Q8): the bytes q [rows, cols] and the float16 scales d [rows, ceil(cols/32)],
  * one per 32 consecutive values of a row; a weight is q * d.
@@ -42,6 +43,8 @@ enum { F32 = 0, F16 = 1, BF16 = 2, Q8 = 3, FORMATS = 4 };
 enum { ISA_AVX2 = 1, ISA_AVX512 = 2 };
 
 #define MAX_ROWS 16
+/* Rows of W per panel of a prompt's product: a panel of KC x 32 floats is 32 KB, in L1. */
+#define KC 256
 /* Rows of W per pass over y (linear) or per block (dots of one row): eight streams in flight. */
 #define PASS 8
 #define Q8_BLOCK 32
@@ -122,12 +125,15 @@ typedef void (*linear_fn)(const uint8_t *w, const uint16_t *s, int n, int count,
 typedef void (*dots_fn)(const uint8_t *w, const uint16_t *s, int k, int v0, int v1, const float *x, int rows,
                         float *const *y);
 typedef void (*widen_fn)(const uint8_t *w, const uint16_t *s, int cols, int64_t r0, int64_t r1, float *out);
+typedef void (*gemm_fn)(const uint8_t *w, const uint16_t *s, int k, int n, int j_from, int j_to, const float *x, int m,
+                        float *y, int ystride, float *panel);
 
 /* One instruction set's kernels, indexed by format. */
 struct kernels {
     linear_fn linear[FORMATS];
     dots_fn dots[FORMATS];
     widen_fn widen[FORMATS];
+    gemm_fn gemm[FORMATS];
 };
 
 /* ---- AVX2 + FMA + F16C: 8 floats a vector ---- */
@@ -184,12 +190,16 @@ PRIMITIVE_AVX2 float sum_avx2(__m256 v) {
 #define VF __m256
 #define LANES 8
 #define GX 2                                        /* 4 x 2 accumulators, 4 weights, x: 13 of 16 registers */
+#define GEMM_MR 6                                   /* 6 x 2 accumulators, 2 weights, x: 15 of 16 registers */
+#define NR (2 * LANES)
 #include "nexttoken_kernels_isa.h"
 #undef S
 #undef TARGET
 #undef VF
 #undef LANES
 #undef GX
+#undef GEMM_MR
+#undef NR
 
 /* ---- AVX-512F (with AVX2, FMA, F16C, which every AVX-512 CPU has): 16 floats a vector ---- */
 
@@ -241,12 +251,16 @@ PRIMITIVE_AVX512 float sum_avx512(__m512 v) { return _mm512_reduce_add_ps(v); }
 #define VF __m512
 #define LANES 16
 #define GX 4                                        /* 4 x 4 accumulators, 4 weights, x: 21 of 32 registers */
+#define GEMM_MR 12                                  /* 12 x 2 accumulators, 2 weights, x: 27 of 32 registers */
+#define NR (2 * LANES)
 #include "nexttoken_kernels_isa.h"
 #undef S
 #undef TARGET
 #undef VF
 #undef LANES
 #undef GX
+#undef GEMM_MR
+#undef NR
 
 /* ---- JNI: dev.nexttoken.core.model.NativeKernels ---- */
 
@@ -336,6 +350,40 @@ Java_dev_nexttoken_core_model_NativeKernels_dots(JNIEnv *env, jclass cls, jint i
         }
         kernels_of(isa)->dots[format]((const uint8_t *) (intptr_t) w, (const uint16_t *) (intptr_t) scales, k, v0, v1,
                                       xs, rows, ys);
+    }
+    free(xs);
+}
+
+/*
+ * y[yOff + r*n + j] += x[xOff + r*k, +k) . W[0..k), j] for r < m and j in [jFrom, jTo) (jFrom a
+ * multiple of 2 * the variant's lanes); W at address w ([k, n] in `format`), Q8 scales at
+ * address scales: a prompt's product, the columns of one core. x and those columns of y are
+ * copied in, y's back out.
+ */
+JNIEXPORT void JNICALL
+Java_dev_nexttoken_core_model_NativeKernels_gemm(JNIEnv *env, jclass cls, jint isa, jint format, jlong w,
+                                                 jlong scales, jint k, jint n, jint jFrom, jint jTo, jint m,
+                                                 jfloatArray x, jint xOff, jfloatArray y, jint yOff) {
+    (void) cls;
+    const int cols = jTo - jFrom;
+    const size_t xs_size = (size_t) m * (size_t) k;
+    const size_t ys_size = (size_t) m * (size_t) cols;
+    float *xs = buffer(env, sizeof(float) * (xs_size + ys_size + (size_t) KC * 32));
+    if (xs == NULL) {
+        return;                                             /* an OutOfMemoryError is pending */
+    }
+    float *ys = xs + xs_size;
+    float *panel = ys + ys_size;
+    (*env)->GetFloatArrayRegion(env, x, xOff, (jsize) xs_size, xs);
+    for (int r = 0; r < m && !(*env)->ExceptionCheck(env); r++) {
+        (*env)->GetFloatArrayRegion(env, y, yOff + r * n + jFrom, cols, ys + (size_t) r * (size_t) cols);
+    }
+    if (!(*env)->ExceptionCheck(env)) {
+        kernels_of(isa)->gemm[format]((const uint8_t *) (intptr_t) w, (const uint16_t *) (intptr_t) scales, k, n, jFrom,
+                                      jTo, xs, m, ys, cols, panel);
+        for (int r = 0; r < m; r++) {
+            (*env)->SetFloatArrayRegion(env, y, yOff + r * n + jFrom, cols, ys + (size_t) r * (size_t) cols);
+        }
     }
     free(xs);
 }

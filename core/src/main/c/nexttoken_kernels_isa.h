@@ -5,6 +5,7 @@
  *   TARGET  the target attribute string
  *   VF      the vector of floats; LANES its lanes
  *   GX      rows of x per block of the several-row lm_head (as many accumulators as registers allow)
+ *   GEMM_MR rows of x per register tile of a prompt's product (2 * GEMM_MR accumulators)
  * and the primitives scale_S (a Q8 block's scale in every lane), load_S (LANES weights of a row,
  * decoded, given the block's scale), tail_S (the last, partial vector of a row, zero-padded), floats_S / put_S (load / store LANES floats), set1_S, fma_S (a·b + c),
  * mul_S, add_S, zero_S and sum_S (the lanes added, always in the same order).
@@ -243,6 +244,93 @@ KERNEL void NAME(widen_body)(int fmt, const uint8_t *w, const uint16_t *s, int c
     }
 }
 
+/*
+ * A prompt's product, y[r, 0..cols) += sum over p < kc of x[r, p] * panel[p, 0..cols) for r <
+ * rows (x's rows xstride apart, y's ystride apart): the register tile of the GEMM. rows is
+ * GEMM_MR (a constant once inlined, so the accumulators stay in registers) or x's last rows.
+ */
+KERNEL void NAME(tile)(const float *restrict x, int xstride, const float *restrict panel, int kc, float *restrict y,
+                       int ystride, int rows, int cols) {
+    VF acc[GEMM_MR][2];
+    for (int r = 0; r < GEMM_MR; r++) {
+        acc[r][0] = NAME(zero)();
+        acc[r][1] = NAME(zero)();
+    }
+    for (int p = 0; p < kc; p++) {
+        const VF b0 = NAME(floats)(panel + (size_t) p * NR);
+        const VF b1 = NAME(floats)(panel + (size_t) p * NR + LANES);
+        for (int r = 0; r < GEMM_MR; r++) {
+            if (r < rows) {
+                const VF a = NAME(set1)(x[(size_t) r * (size_t) xstride + (size_t) p]);
+                acc[r][0] = NAME(fma)(a, b0, acc[r][0]);
+                acc[r][1] = NAME(fma)(a, b1, acc[r][1]);
+            }
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        float *yr = y + (size_t) r * (size_t) ystride;
+        if (cols == NR) {
+            NAME(put)(yr, NAME(add)(NAME(floats)(yr), acc[r][0]));
+            NAME(put)(yr + LANES, NAME(add)(NAME(floats)(yr + LANES), acc[r][1]));
+        } else {
+            float buffer[NR];
+            NAME(put)(buffer, acc[r][0]);
+            NAME(put)(buffer + LANES, acc[r][1]);
+            for (int t = 0; t < cols; t++) {
+                yr[t] += buffer[t];
+            }
+        }
+    }
+}
+
+/* panel[p, 0..NR) = W[k0 + p, j0..j0+NR) as float32 for p < kc, zero past column n. */
+KERNEL void NAME(pack)(int fmt, const uint8_t *w, const uint16_t *s, int n, int k0, int kc, int j0,
+                       float *restrict panel) {
+    const size_t row_bytes = (size_t) n * (size_t) weight_bytes(fmt);
+    const size_t blocks = (size_t) q8_blocks(n);
+    const int cols = n - j0 < NR ? n - j0 : NR;
+    for (int p = 0; p < kc; p++) {
+        const uint8_t *row = w + (size_t) (k0 + p) * row_bytes;
+        const uint16_t *sr = fmt == Q8 ? s + (size_t) (k0 + p) * blocks : NULL;
+        float *out = panel + (size_t) p * NR;
+        if (cols == NR) {                                   /* j0 is a multiple of NR: one Q8 block */
+            const VF d = fmt == Q8 ? NAME(scale)(sr, j0) : NAME(zero)();
+            NAME(put)(out, NAME(load)(fmt, row, d, j0));
+            NAME(put)(out + LANES, NAME(load)(fmt, row, d, j0 + LANES));
+        } else {
+            for (int t = 0; t < NR; t++) {
+                out[t] = t < cols ? decode(fmt, row, sr, j0 + t) : 0.0f;
+            }
+        }
+    }
+}
+
+/*
+ * y[r, j - j_from] += sum over i < k of x[r, i] * W[i, j] for r < m and j in [j_from, j_to)
+ * (j_from a multiple of NR; x's rows k apart, y's ystride apart): a prompt's product. Column
+ * panels of NR, KC rows of W at a time, are decoded to float32 once each (into panel: KC * NR
+ * floats, the caller's) and used for every row of x.
+ */
+KERNEL void NAME(gemm_body)(int fmt, const uint8_t *w, const uint16_t *s, int k, int n, int j_from, int j_to,
+                            const float *restrict x, int m, float *restrict y, int ystride, float *restrict panel) {
+    for (int j0 = j_from; j0 < j_to; j0 += NR) {
+        const int cols = j_to - j0 < NR ? j_to - j0 : NR;
+        for (int k0 = 0; k0 < k; k0 += KC) {
+            const int kc = k - k0 < KC ? k - k0 : KC;
+            NAME(pack)(fmt, w, s, n, k0, kc, j0, panel);
+            int r = 0;
+            for (; r + GEMM_MR <= m; r += GEMM_MR) {
+                NAME(tile)(x + (size_t) r * (size_t) k + k0, k, panel, kc,
+                           y + (size_t) r * (size_t) ystride + (j0 - j_from), ystride, GEMM_MR, cols);
+            }
+            if (r < m) {
+                NAME(tile)(x + (size_t) r * (size_t) k + k0, k, panel, kc,
+                           y + (size_t) r * (size_t) ystride + (j0 - j_from), ystride, m - r, cols);
+            }
+        }
+    }
+}
+
 /* The entry points of one format: the format a constant, so each is compiled for it alone. */
 #define FORMAT_KERNELS(F)                                                                                   \
     static __attribute__((target(TARGET))) void CAT(NAME(linear), F)(const uint8_t *w, const uint16_t *s,  \
@@ -256,6 +344,10 @@ KERNEL void NAME(widen_body)(int fmt, const uint8_t *w, const uint16_t *s, int c
     static __attribute__((target(TARGET))) void CAT(NAME(dots), F)(const uint8_t *w, const uint16_t *s,    \
             int k, int v0, int v1, const float *x, int rows, float *const *y) {                             \
         NAME(dots_body)(F, w, s, k, v0, v1, x, rows, y);                                                    \
+    }                                                                                                       \
+    static __attribute__((target(TARGET))) void CAT(NAME(gemm), F)(const uint8_t *w, const uint16_t *s,    \
+            int k, int n, int j_from, int j_to, const float *x, int m, float *y, int ystride, float *panel) { \
+        NAME(gemm_body)(F, w, s, k, n, j_from, j_to, x, m, y, ystride, panel);                              \
     }                                                                                                       \
     static __attribute__((target(TARGET))) void CAT(NAME(widen), F)(const uint8_t *w, const uint16_t *s,   \
             int cols, int64_t r0, int64_t r1, float *out) {                                                 \
@@ -271,6 +363,7 @@ static const struct kernels NAME(kernels) = {
     {CAT(NAME(linear), F32), CAT(NAME(linear), F16), CAT(NAME(linear), BF16), CAT(NAME(linear), Q8)},
     {CAT(NAME(dots), F32), CAT(NAME(dots), F16), CAT(NAME(dots), BF16), CAT(NAME(dots), Q8)},
     {CAT(NAME(widen), F32), CAT(NAME(widen), F16), CAT(NAME(widen), BF16), CAT(NAME(widen), Q8)},
+    {CAT(NAME(gemm), F32), CAT(NAME(gemm), F16), CAT(NAME(gemm), BF16), CAT(NAME(gemm), Q8)},
 };
 
 #undef FORMAT_KERNELS

@@ -13,17 +13,17 @@ import java.nio.FloatBuffer;
  * per model by {@link #choose}, with a {@link #name()} the model reports:
  * <ul>
  * <li>{@link Native} ({@code "native avx512"}, {@code "native avx2"}): {@link NativeKernels}
- * reads every format in place, accumulating in float32, for decode steps (1–16 rows at a time)
- * and the lm_head; its results for a row do not depend on the other rows;</li>
+ * reads every format in place, accumulating in float32, for decode steps (1–16 rows at a time),
+ * the lm_head and prompts; a decode step's results for a row do not depend on the other rows;</li>
  * <li>{@link Java} ({@code "java"}), on any platform without the native library: float32 on the
  * routes measured fastest before (OpenBLAS {@code sgemv}/{@code sgemm}, {@link VectorGemm},
  * {@link VectorLmHead}; see docs/PERFORMANCE.md), the 16- and 8-bit formats by Java loops that
  * widen one row of weights at a time.</li>
  * </ul>
- * Products of many rows (a prompt) are the same for both ({@link #linear}): a float32 matrix
- * goes to {@link VectorGemm} (AVX-512, 8 rows and more) or {@code sgemm}; another format is first
- * widened into a float32 buffer of the pass's scratch (one matrix at a time, at most
- * {@code 4·C²} floats), then takes the same route.
+ * Products of many rows (a prompt, {@link #prompt}): {@link Native} runs the native GEMM on
+ * every format in place; {@link Java} sends a float32 matrix to {@link VectorGemm} (AVX-512, 8
+ * rows and more) or {@code sgemm}, and widens another format first into a float32 buffer of the
+ * pass's scratch (one matrix at a time, at most {@code 4·C²} floats).
  */
 interface MatrixKernels {
 
@@ -71,6 +71,18 @@ interface MatrixKernels {
             }
             return;
         }
+        prompt(w, x, rows, bias, accumulate, y, s);
+    }
+
+    /**
+     * {@code y = (accumulate ? y : 0) + x [rows, k] · W + bias} for a prompt's rows (more than one
+     * position per sequence): a float32 {@code W} by {@link VectorGemm} (AVX-512, 8 rows and more)
+     * or {@code sgemm}; another format widened first into a float32 buffer of the scratch.
+     */
+    default void prompt(WeightMatrix w, float[] x, int rows, float[] bias, boolean accumulate, float[] y,
+                        CpuScratch s) {
+        int k = w.rows();
+        int n = w.cols();
         if (w.format() == WeightFormat.F32) {
             promptF32(w.address(), w.bytes(), k, n, x, rows, bias, accumulate, y, s);
         } else {
@@ -204,6 +216,14 @@ interface MatrixKernels {
                            int yOff, CpuScratch s) {
             NativeKernels.linear(w.format(), w.address(), w.scalesAddress(), x, xOff, rows, w.rows(), w.cols(), bias,
                     accumulate, y, yOff);
+        }
+
+        /** Every format in place by the native GEMM: no widened copy, and faster than {@link VectorGemm} on float32 too. */
+        @Override
+        public void prompt(WeightMatrix w, float[] x, int rows, float[] bias, boolean accumulate, float[] y,
+                           CpuScratch s) {
+            NativeKernels.gemm(w.format(), w.address(), w.scalesAddress(), x, 0, rows, w.rows(), w.cols(), bias,
+                    accumulate, y, 0);
         }
 
         @Override

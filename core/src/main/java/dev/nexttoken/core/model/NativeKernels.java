@@ -14,10 +14,11 @@ import java.util.Locale;
 /**
  * A few rows (1 to {@link #MAX_ROWS}) times a weight matrix stored as any {@link WeightFormat}, in
  * native code ({@code core/src/main/c/nexttoken_kernels.c}): the weight products and the lm_head
- * of decode steps on the CPU path, where the time is what it takes to read each weight once, and
- * the widening of rows to float32 (embeddings, prompt-sized products through {@code sgemm}).
+ * of decode steps on the CPU path, where the time is what it takes to read each weight once; a
+ * prompt's products ({@link #gemm}, any number of rows, where the time is arithmetic); and the
+ * widening of rows to float32 (embeddings).
  *
- * <p>Row-count invariant: a row's results are the same bits whatever rows share the call (every
+ * <p>Decode steps are row-count invariant: a row's results are the same bits whatever rows share the call (every
  * output is computed by the same sequence of float operations whatever the row count;
  * {@code NativeKernelsRowCountTest}), which is what lets sequences decoded together
  * ({@link Gpt2Model#forwardTogether}) get exactly what each gets alone. The weights are decoded
@@ -31,7 +32,8 @@ import java.util.Locale;
  *
  * <p>The work is split into one contiguous run of {@code W}'s rows per core: in {@link #linear}
  * by {@link RowSplit} (runs of the reduction axis, partial outputs added), in {@link #dots} by
- * {@link ParallelRange} (runs of vocabulary rows), each part writing its own outputs.
+ * {@link ParallelRange} (runs of vocabulary rows), each part writing its own outputs; in
+ * {@link #gemm} by panels of {@code W}'s columns.
  *
  * <p>Available on Linux x86-64 where the CPU has AVX2, FMA and F16C (or AVX-512): the library
  * {@code libnexttoken.so} is committed among the resources, built by
@@ -58,16 +60,19 @@ final class NativeKernels {
     /** An instruction set the kernels are compiled for; the codes are those of the C file. */
     enum Isa {
         /** AVX2 with FMA and F16C: Haswell, Zen 1–3 and later. */
-        AVX2("avx2", 1),
+        AVX2("avx2", 1, 8),
         /** AVX-512F (with the above): Skylake-X, Zen 4–5. */
-        AVX512("avx512", 2);
+        AVX512("avx512", 2, 16);
 
         final String label;
         final int code;
+        /** Floats per vector. */
+        final int lanes;
 
-        Isa(String label, int code) {
+        Isa(String label, int code, int lanes) {
             this.label = label;
             this.code = code;
+            this.lanes = lanes;
         }
     }
 
@@ -117,8 +122,61 @@ final class NativeKernels {
         check(isa);
         checkShapes(format, w, scales, x, xOff, rows, k, n, bias, y, yOff);
         int size = rows * n;
+        prepare(rows, n, bias, accumulate, y, yOff);
+        int code = formatCode(format);
+        RowSplit.run(RowSplit.parts(k), k, y, yOff, size, (k0, k1, first, out, outOff) -> {
+            if (!first) {
+                Arrays.fill(out, outOff, outOff + size, 0f);        // the kernel adds into its output
+            }
+            linear(isa.code, code, w, scales, k, n, k0, k1, rows, x, xOff, out, outOff);
+        });
+    }
+
+    /**
+     * A prompt's product, {@code y [rows, n] = (accumulate ? y : 0) + x [rows, k] · W + bias} for
+     * any number of rows, the rows of {@code x} and {@code y} contiguous from their offsets: panels
+     * of {@code W}'s columns are decoded to float32 once and multiplied with every row (a register
+     * tile of 12 rows × 32 columns with AVX-512, 6 × 16 with AVX2), the panels spread over the
+     * cores. Not row-count invariant (a row's sums are split as the tiles fall): for prompts, not
+     * decode steps.
+     *
+     * @param w      address of {@code W}, row-major {@code [k, n]} in {@code format}; the caller keeps it alive
+     * @param scales for {@link WeightFormat#Q8}, address of the float16 scales {@code [k, ceil(n/32)]}; else 0
+     * @param rows   1 or more
+     * @param bias   {@code [n]}, or null for none
+     * @throws IllegalStateException    when the kernels are not available
+     * @throws IllegalArgumentException when a shape is out of range, an address is missing or an array is too short
+     */
+    static void gemm(WeightFormat format, long w, long scales, float[] x, int xOff, int rows, int k, int n,
+                     float[] bias, boolean accumulate, float[] y, int yOff) {
+        gemm(chosen(), format, w, scales, x, xOff, rows, k, n, bias, accumulate, y, yOff);
+    }
+
+    /** {@link #gemm(WeightFormat, long, long, float[], int, int, int, int, float[], boolean, float[], int)} on the kernels of {@code isa}. */
+    static void gemm(Isa isa, WeightFormat format, long w, long scales, float[] x, int xOff, int rows, int k, int n,
+                     float[] bias, boolean accumulate, float[] y, int yOff) {
+        check(isa);
+        if (rows < 1 || (long) rows * Math.max(k, n) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("rows must be 1 or more, and rows·k, rows·n fit an array: rows=" + rows
+                    + ", k=" + k + ", n=" + n);
+        }
+        checkShapes(format, w, scales, x, xOff, 1, k, n, bias, y, yOff);
+        checkX(x, xOff, rows * k);
+        if (yOff > y.length - rows * n) {
+            throw new IllegalArgumentException("y holds " + y.length + " floats, needs " + rows * n + " from " + yOff);
+        }
+        prepare(rows, n, bias, accumulate, y, yOff);
+        int code = formatCode(format);
+        int panel = 2 * isa.lanes;
+        int panels = (n + panel - 1) / panel;
+        ParallelRange.run(panels, 1, (from, to) ->
+                gemm(isa.code, code, w, scales, k, n, from * panel, Math.min(n, to * panel), rows, x, xOff, y, yOff));
+    }
+
+    /** {@code y}'s starting value before a kernel adds into it: zero unless accumulating, plus the bias. */
+    private static void prepare(int rows, int n, float[] bias, boolean accumulate, float[] y, int yOff) {
         if (!accumulate) {
-            Arrays.fill(y, yOff, yOff + size, 0f);
+            Arrays.fill(y, yOff, yOff + rows * n, 0f);
         }
         if (bias != null) {
             for (int r = 0; r < rows; r++) {
@@ -127,13 +185,6 @@ final class NativeKernels {
                 }
             }
         }
-        int code = formatCode(format);
-        RowSplit.run(RowSplit.parts(k), k, y, yOff, size, (k0, k1, first, out, outOff) -> {
-            if (!first) {
-                Arrays.fill(out, outOff, outOff + size, 0f);        // the kernel adds into its output
-            }
-            linear(isa.code, code, w, scales, k, n, k0, k1, rows, x, xOff, out, outOff);
-        });
     }
 
     /**
@@ -370,6 +421,13 @@ final class NativeKernels {
      */
     private static native void dots(int isa, int format, long w, long scales, int k, int v0, int v1, float[] x,
                                     int xOff, int rows, long[] yRows);
+
+    /**
+     * {@code y[yOff + r·n + j] += x[xOff + r·k, +k) · W[·, j]} for {@code r < m} and {@code j} in
+     * {@code [jFrom, jTo)}, {@code jFrom} a multiple of twice the variant's lanes; no checks.
+     */
+    private static native void gemm(int isa, int format, long w, long scales, int k, int n, int jFrom, int jTo, int m,
+                                    float[] x, int xOff, float[] y, int yOff);
 
     /** Rows {@code [r0, r1)} of {@code W} as float32 into {@code out} from {@code outOff}; no checks. */
     private static native void widen(int isa, int format, long w, long scales, int cols, long r0, long r1, float[] out,

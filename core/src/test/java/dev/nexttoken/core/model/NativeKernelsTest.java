@@ -105,6 +105,35 @@ class NativeKernelsTest {
         }
     }
 
+    /**
+     * A prompt's product: rows around the register tiles (6 with AVX2, 12 with AVX-512), {@code k}
+     * around the 256-row panels, {@code n} around the 16- and 32-column panels and their split
+     * over the cores; GPT-2 small's 768 × 2304 at a prompt's 64 rows.
+     */
+    @Test
+    void gemmMatchesReferenceForEveryFormatIsaRowCountAndTail() {
+        int[] rowCounts = {1, 5, 6, 7, 12, 13, 25, 40};
+        int[] ks = {1, 31, 256, 300};
+        int[] ns = {1, 15, 16, 33, 100, 129};
+        for (Isa isa : isas()) {
+            for (WeightFormat format : WeightFormat.values()) {
+                Random random = new Random(41 * format.ordinal() + isa.code);
+                for (int k : ks) {
+                    for (int n : ns) {
+                        try (EncodedWeights w = EncodedWeights.random(format, random, k, n)) {
+                            for (int rows : rowCounts) {
+                                checkGemm(isa, w, random, rows, random.nextBoolean(), random.nextBoolean());
+                            }
+                        }
+                    }
+                }
+                try (EncodedWeights w = EncodedWeights.random(format, random, 768, 2304)) {        // GPT-2's c_attn
+                    checkGemm(isa, w, random, 64, true, false);
+                }
+            }
+        }
+    }
+
     @Test
     void dotsMatchReferenceForEveryFormatIsaRowCountAndTail() {
         int[] vocabs = {1, 7, 16, 31, 33, 100, 2 * NativeKernels.MIN_DOT_ROWS + 13};
@@ -309,6 +338,17 @@ class NativeKernelsTest {
     /** One {@link NativeKernels#linear} call at offsets into larger arrays against the reference; the floats around the output untouched. */
     private static void checkLinear(Isa isa, EncodedWeights w, Random random, int rows, boolean withBias,
                                     boolean accumulate) {
+        checkProduct(isa, w, random, rows, withBias, accumulate, false);
+    }
+
+    /** The same for one {@link NativeKernels#gemm} call. */
+    private static void checkGemm(Isa isa, EncodedWeights w, Random random, int rows, boolean withBias,
+                                  boolean accumulate) {
+        checkProduct(isa, w, random, rows, withBias, accumulate, true);
+    }
+
+    private static void checkProduct(Isa isa, EncodedWeights w, Random random, int rows, boolean withBias,
+                                     boolean accumulate, boolean gemm) {
         int k = w.rows;
         int n = w.cols;
         int xOff = random.nextInt(5);
@@ -317,9 +357,13 @@ class NativeKernelsTest {
         float[] bias = withBias ? VectorLmHeadTest.randomFloats(random, n) : null;
         float[] y = VectorLmHeadTest.randomFloats(random, yOff + rows * n + 3);
         float[] before = y.clone();
-        NativeKernels.linear(isa, w.format, w.address(), w.scales(), x, xOff, rows, k, n, bias, accumulate, y, yOff);
-        String what = isa.label + " " + w.format + " rows=" + rows + " k=" + k + " n=" + n + " bias=" + withBias
-                + " accumulate=" + accumulate;
+        if (gemm) {
+            NativeKernels.gemm(isa, w.format, w.address(), w.scales(), x, xOff, rows, k, n, bias, accumulate, y, yOff);
+        } else {
+            NativeKernels.linear(isa, w.format, w.address(), w.scales(), x, xOff, rows, k, n, bias, accumulate, y, yOff);
+        }
+        String what = isa.label + (gemm ? " gemm " : " ") + w.format + " rows=" + rows + " k=" + k + " n=" + n
+                + " bias=" + withBias + " accumulate=" + accumulate;
         ProductReference.assertLinear(what, x, xOff, rows, k, w.decoded, n, bias, accumulate, before, y, yOff);
     }
 
