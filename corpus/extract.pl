@@ -16,6 +16,12 @@
 #   web       ot.bzs ot.bzz nt.bzs nt.bzz
 #                             the World English Bible (SWORD zText, OSIS markup); one chapter a
 #                             document, one paragraph a line; notes and headings dropped
+#   spurgeon  ot.czs ot.czz   C. H. Spurgeon's Treasury of David, and
+#   henry     ot.bzs ot.bzz nt.bzs nt.bzz
+#                             Matthew Henry's Concise Commentary: Bible commentaries (SWORD
+#                             zCom4, OSIS markup); one chapter of the
+#                             commentary a document, one paragraph a line; outlines, headings and
+#                             "Verses 1-6" and "Chapter Outline" lines dropped
 #   austen    Rdata.rdb       janeaustenr's six novels (R lazy-load database of character
 #                             vectors, one vector of text lines per novel); one chapter a document
 #   sotu      FILE.txt...     State of the Union addresses; one address a document
@@ -31,7 +37,8 @@ die "usage: extract.pl SOURCE INPUT...\n" unless defined $source && @inputs;
 
 my %extractors = (
     fortunes => \&fortunes, wordnet => \&wordnet, devil => \&devil, jargon => \&jargon,
-    web => \&web, austen => \&austen, sotu => \&sotu,
+    web => \&web, spurgeon => \&commentary, henry => \&commentary, austen => \&austen,
+    sotu => \&sotu,
 );
 my $extract = $extractors{$source} or die "extract.pl: unknown source '$source'\n";
 my @documents = $extract->(@inputs);
@@ -190,33 +197,58 @@ sub jargon {
     return @docs;
 }
 
-sub web {
-    my @docs;
-    while (my ($bzs, $bzz) = splice(@_, 0, 2)) {
-        my $blocks = slurp($bzs);
-        my $compressed = slurp($bzz);
-        for (my $at = 0; $at + 12 <= length $blocks; $at += 12) {
-            my ($offset, $size, $usize) = unpack("VVV", substr($blocks, $at, 12));
+# The chapters of a SWORD module in OSIS markup (zText or zCom4: a block index of
+# (offset, size, uncompressed size) triples and zlib blocks), each as its raw OSIS text.
+sub sword_chapters {
+    my @chapters;
+    while (my ($index, $blocks) = splice(@_, 0, 2)) {
+        my $triples = slurp($index);
+        my $compressed = slurp($blocks);
+        for (my $at = 0; $at + 12 <= length $triples; $at += 12) {
+            my ($offset, $size, $usize) = unpack("VVV", substr($triples, $at, 12));
             next unless $size;
             my $osis = uncompress(substr($compressed, $offset, $size));
-            defined $osis or die "extract.pl: cannot inflate block at $offset of $bzz\n";
-            while ($osis =~ m{<chapter\b[^>]*\bsID="[^"]*"[^>]*/>(.*?)<chapter\b[^>]*\beID="}sg) {
-                my $chapter = $1;
-                $chapter =~ s{<note\b.*?</note>}{\x01}sg;     # footnotes, cross references
-                $chapter =~ s{<title\b.*?</title>}{}sg;       # section headings
-                $chapter =~ s{<div\b[^>]*\beID="[^"]*"[^>]*/>}{\n}g;   # paragraph ends
-                $chapter =~ s{<l\b[^>]*\beID="[^"]*"[^>]*/>}{\n}g;     # poetry line ends
-                $chapter =~ s{<lb\b[^>]*/>}{\n}g;
-                $chapter =~ s{<[^>]*>}{}g;
-                $chapter =~ s/([A-Za-z])\x01([A-Za-z])/$1 $2/g; # a note between two words
-                $chapter =~ s/\x01//g;
-                $chapter =~ s/&lt;/</g; $chapter =~ s/&gt;/>/g; $chapter =~ s/&quot;/"/g;
-                $chapter =~ s/&apos;/'/g; $chapter =~ s/&amp;/&/g;
-                $chapter =~ s/[ \t]+/ /g;
-                $chapter =~ s/^ +//mg;
-                push @docs, $chapter;
-            }
+            defined $osis or die "extract.pl: cannot inflate block at $offset of $blocks\n";
+            push @chapters, $1
+                while $osis =~ m{<chapter\b[^>]*\bsID="[^"]*"[^>]*/>(.*?)<chapter\b[^>]*\beID="}sg;
         }
+    }
+    return @chapters;
+}
+
+# OSIS markup to plain text: one paragraph (or poetry line) a line; notes, headings, tables of
+# contents and other markup dropped.
+sub osis_text {
+    my ($text) = @_;
+    $text =~ s{<note\b.*?</note>}{\x01}sg;        # footnotes, cross references
+    $text =~ s{<title\b.*?</title>}{}sg;          # section headings
+    $text =~ s{<table\b.*?</table>}{}sg;          # chapter outlines (commentaries)
+    $text =~ s{<div\b[^>]*\beID="[^"]*"[^>]*/>}{\n}g;   # paragraph ends
+    $text =~ s{<l\b[^>]*\beID="[^"]*"[^>]*/>}{\n}g;     # poetry line ends
+    $text =~ s{</(?:l|item|p)>}{\n}g;
+    $text =~ s{<lb\b[^>]*/>}{\n}g;
+    $text =~ s{<[^>]*>}{}g;
+    $text =~ s/([A-Za-z])\x01([A-Za-z])/$1 $2/g;   # a note between two words
+    $text =~ s/\x01//g;
+    $text =~ s/&lt;/</g; $text =~ s/&gt;/>/g; $text =~ s/&quot;/"/g;
+    $text =~ s/&apos;/'/g; $text =~ s/&amp;/&/g;
+    $text =~ s/[ \t]+/ /g;
+    $text =~ s/^ +//mg;
+    return $text;
+}
+
+sub web {
+    return map { osis_text($_) } sword_chapters(@_);
+}
+
+# A commentary's chapter: its prose, without the lines that only name the verses commented on
+# ("Verses 1-6") or announce an outline.
+sub commentary {
+    my @docs;
+    for my $chapter (sword_chapters(@_)) {
+        my $text = osis_text($chapter);
+        $text =~ s/^(?:Verses? [0-9][0-9, \-]*\.?|Chapter Outline)[ \t]*$//mg;
+        push @docs, $text;
     }
     return @docs;
 }

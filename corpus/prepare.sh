@@ -26,6 +26,7 @@
 #   2. dpkg-deb -x / tar -x them into corpus/data/extract/;
 #   3. extract.pl turns each source into documents in one normal form (corpus/data/sources/
 #      NAME.txt: plain UTF-8, one empty line between documents, none inside one, no markup);
+#      of WordNet's documents every third is kept (LICENSE.md says why);
 #   4. puts all documents in one fixed pseudo-random order (Perl's srand(1337)), and writes the
 #      last ones, a tenth of the bytes, to valid.txt and the others to train.txt, in that order,
 #      with one empty line between documents;
@@ -45,6 +46,8 @@ DEBIAN_PACKAGES=(
     "dict-devil=1.0-13.1"
     "dict-jargon=4.4.7-3.1"
     "sword-text-web=426.0-1"
+    "sword-comm-tdavid=2.1-1"
+    "sword-comm-mhcc=2.0-1"
     "r-cran-janeaustenr=1.0.0-1"
 )
 # npm package, and the SHA-256 of its tarball.
@@ -117,9 +120,23 @@ run wordnet "$x/wordnet/data.noun" "$x/wordnet/data.verb" "$x/wordnet/data.adj" 
 run devil "$x/dictd/devil.dict.dz"
 run jargon "$x/dictd/jargon.dict.dz"
 run web "$web/ot.bzs" "$web/ot.bzz" "$web/nt.bzs" "$web/nt.bzz"
+comments="$x/sword/modules/comments/zcom"
+run spurgeon "$comments/tdavid/ot.czs" "$comments/tdavid/ot.czz"
+run henry "$comments/mhcc/ot.bzs" "$comments/mhcc/ot.bzz" "$comments/mhcc/nt.bzs" "$comments/mhcc/nt.bzz"
 run austen "$extract/usr/lib/R/site-library/janeaustenr/data/Rdata.rdb"
 run sotu "$extract"/npm/package/data/*.txt
-SOURCE_NAMES=(fortunes wordnet devil jargon web austen sotu)
+SOURCE_NAMES=(fortunes wordnet devil jargon web spurgeon henry austen sotu)
+
+# 3a. WordNet's glosses are a dictionary's short definitions, not running prose: every third
+#     document is kept (the first, fourth, ...), so that they are about a tenth of the corpus
+#     rather than over a third of it.
+perl -e '
+    local $/;
+    my @docs = split /\n\n/, <STDIN>;
+    s/\n+\z// for @docs;
+    print join("\n\n", @docs[grep { $_ % 3 == 0 } 0 .. $#docs]), "\n";
+' < "$sources/wordnet.txt" > "$sources/wordnet.tmp"
+mv "$sources/wordnet.tmp" "$sources/wordnet.txt"
 
 # 3b. The fortunes-only corpus of the current default model (docs/TRAINING.md), exactly as
 #     before: data/fortunes.txt, MD5 28822e533136a256e45ffe9b4b5f5ff8 (kept for comparison)
