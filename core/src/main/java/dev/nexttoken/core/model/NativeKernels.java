@@ -52,6 +52,13 @@ final class NativeKernels {
     static final String RESOURCE = "/dev/nexttoken/core/model/native/linux-x86_64/libnexttoken.so";
     /** The most rows of {@code x} per {@link #linear} or {@link #dots} call: decode steps of up to 16 sequences. */
     static final int MAX_ROWS = 16;
+    /**
+     * Rows of {@code x} per native {@link #gemm} call: each core copies its rows of {@code x} in,
+     * so a long prompt of a wide model (16 × 1,024 rows × 6,400 for gpt2-xl's MLP) would
+     * otherwise take hundreds of MB; at 256 rows the copy is at most a few MB, and the panels'
+     * decoding, repeated per chunk, stays a small share of the products.
+     */
+    static final int GEMM_ROWS = 256;
     /** Rows of {@link #dots} per core at least. */
     static final int MIN_DOT_ROWS = 256;
     /** Floats of {@link #widen(WeightFormat, long, long, int, long, long, long)} per core at least. */
@@ -137,7 +144,7 @@ final class NativeKernels {
      * any number of rows, the rows of {@code x} and {@code y} contiguous from their offsets: panels
      * of {@code W}'s columns are decoded to float32 once and multiplied with every row (a register
      * tile of 12 rows × 32 columns with AVX-512, 6 × 16 with AVX2), the panels spread over the
-     * cores. Not row-count invariant (a row's sums are split as the tiles fall): for prompts, not
+     * cores, {@link #GEMM_ROWS} rows at a time. Not row-count invariant (a row's sums are split as the tiles fall): for prompts, not
      * decode steps.
      *
      * @param w      address of {@code W}, row-major {@code [k, n]} in {@code format}; the caller keeps it alive
@@ -169,8 +176,13 @@ final class NativeKernels {
         int code = formatCode(format);
         int panel = 2 * isa.lanes;
         int panels = (n + panel - 1) / panel;
-        ParallelRange.run(panels, 1, (from, to) ->
-                gemm(isa.code, code, w, scales, k, n, from * panel, Math.min(n, to * panel), rows, x, xOff, y, yOff));
+        for (int r0 = 0; r0 < rows; r0 += GEMM_ROWS) {
+            int chunk = Math.min(GEMM_ROWS, rows - r0);
+            int xAt = xOff + r0 * k;
+            int yAt = yOff + r0 * n;
+            ParallelRange.run(panels, 1, (from, to) ->
+                    gemm(isa.code, code, w, scales, k, n, from * panel, Math.min(n, to * panel), chunk, x, xAt, y, yAt));
+        }
     }
 
     /** {@code y}'s starting value before a kernel adds into it: zero unless accumulating, plus the bias. */

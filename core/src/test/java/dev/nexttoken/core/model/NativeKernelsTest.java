@@ -130,6 +130,9 @@ class NativeKernelsTest {
                 try (EncodedWeights w = EncodedWeights.random(format, random, 768, 2304)) {        // GPT-2's c_attn
                     checkGemm(isa, w, random, 64, true, false);
                 }
+                try (EncodedWeights w = EncodedWeights.random(format, random, 40, 70)) {           // chunks of rows
+                    checkGemm(isa, w, random, NativeKernels.GEMM_ROWS + 13, true, true);
+                }
             }
         }
     }
