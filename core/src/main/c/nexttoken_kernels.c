@@ -6,6 +6,7 @@
  * dots:   y_r[v] = W[v, 0..k) . x_r for v in [v0, v1), r < rows          (the lm_head: W = wte [vocab, k])
  * widen:  rows [r0, r1) of W as float32                                   (embeddings)
  * gemm:   y[r, j] += x[r, 0..k) . W[0..k), j] for r < m (any), j in [j0, j1)  (prompts)
+ * multiply: the same on two Java arrays, float32                         (a prompt's attention)
  *
  * Q8 (WeightFormat.Q8): the bytes q [rows, cols] and the float16 scales d [rows, ceil(cols/32)],
  * one per 32 consecutive values of a row; a weight is q * d.
@@ -386,6 +387,38 @@ Java_dev_nexttoken_core_model_NativeKernels_gemm(JNIEnv *env, jclass cls, jint i
         }
     }
     free(xs);
+}
+
+/*
+ * out[outOff + r*n + j] = a[aOff + r*k, +k) . b[bOff + i*bStride + j over i < k] for r < m, j < n:
+ * a small float32 product of two Java arrays on the calling thread (attention's, over one
+ * head's cache), by the prompt GEMM; a and b's rows are copied in, the result out.
+ */
+JNIEXPORT void JNICALL
+Java_dev_nexttoken_core_model_NativeKernels_multiply(JNIEnv *env, jclass cls, jint isa, jfloatArray a, jint aOff,
+                                                     jint m, jint k, jfloatArray b, jint bOff, jint bStride, jint n,
+                                                     jfloatArray out, jint outOff) {
+    (void) cls;
+    const size_t as_size = (size_t) m * (size_t) k;
+    const size_t bs_size = (size_t) k * (size_t) n;
+    const size_t ys_size = (size_t) m * (size_t) n;
+    float *as = buffer(env, sizeof(float) * (as_size + bs_size + ys_size + (size_t) KC * 32));
+    if (as == NULL) {
+        return;                                             /* an OutOfMemoryError is pending */
+    }
+    float *bs = as + as_size;
+    float *ys = bs + bs_size;
+    float *panel = ys + ys_size;
+    (*env)->GetFloatArrayRegion(env, a, aOff, (jsize) as_size, as);
+    for (int i = 0; i < k && !(*env)->ExceptionCheck(env); i++) {
+        (*env)->GetFloatArrayRegion(env, b, bOff + i * bStride, n, bs + (size_t) i * (size_t) n);
+    }
+    if (!(*env)->ExceptionCheck(env)) {
+        memset(ys, 0, sizeof(float) * ys_size);
+        kernels_of(isa)->gemm[F32]((const uint8_t *) bs, NULL, k, n, 0, n, as, m, ys, n, panel);
+        (*env)->SetFloatArrayRegion(env, out, outOff, (jsize) ys_size, ys);
+    }
+    free(as);
 }
 
 /* Rows [r0, r1) of W ([rows, cols] in `format`) as float32 at address out. */

@@ -13,7 +13,7 @@ import java.util.Arrays;
  * ({@link VectorAxpy}, or plain loops without the Vector API, which give the same bits for the
  * same weights; the weights themselves differ in the last bits, {@link VectorSoftmax}'s {@code exp}
  * against {@link Math#exp}); a long prompt is two matrix products per (sequence, head) and block
- * of {@link #CAUSAL_BLOCK} queries ({@link VectorGemm}). As BLAS calls this
+ * of {@link #CAUSAL_BLOCK} queries ({@link NativeKernels#multiply}, or {@link VectorGemm}). As BLAS calls this
  * was two tiny products per pair, 24 calls per layer for GPT-2 small, each paying a call and,
  * once the cache is long enough, OpenBLAS's hand-off to its other thread; on long contexts that
  * cost more than the weight products (docs/PERFORMANCE.md).
@@ -36,7 +36,7 @@ final class CacheAttention {
      * pads its key arrays by as much.
      */
     static final int KEY_BLOCK = 16;
-    /** Prompts of at least this many positions attend with {@link VectorGemm} when the Vector API is there. */
+    /** Prompts of at least this many positions attend with matrix products ({@link #PRODUCTS}). */
     private static final int GEMM_QUERIES = 16;
     /** Positions per block when a prompt's keys are transposed into the cache (16 rows of 64 floats fit L1). */
     private static final int STORE_BLOCK = 16;
@@ -51,6 +51,13 @@ final class CacheAttention {
     private static final int CAUSAL_BLOCK = 64;
 
     private static final boolean VECTORS = VectorMatmulSupport.isAvailable();
+    /**
+     * A prompt's attention products by {@link NativeKernels#multiply} where the native kernels run
+     * (with or without the Vector API), else by {@link VectorGemm#multiply} where the Vector API is
+     * there; without either, the loops of {@link #attendFour}.
+     */
+    private static final boolean NATIVE_PRODUCTS = NativeKernels.isAvailable();
+    private static final boolean PRODUCTS = NATIVE_PRODUCTS || VECTORS;
     /** Single queries (decode steps) use {@link VectorDecodeAttention}: vectors must tile {@link #KEY_BLOCK}. */
     private static final boolean DECODE_VECTORS = VECTORS && KEY_BLOCK % VectorDecodeAttention.L == 0;
 
@@ -85,7 +92,7 @@ final class CacheAttention {
         int headSize = shape.headSize();
         long work = (long) batch * heads * time * (start + time) * headSize;        // multiply-adds for q·K
         int threads = work >= PARALLEL_WORK ? ParallelRange.threads() : ParallelRange.awakeWorkers() + 1;
-        boolean products = VECTORS && time >= GEMM_QUERIES;
+        boolean products = PRODUCTS && time >= GEMM_QUERIES;
         int width = roundUp(start + time);
         ParallelRange.run(batch * heads, 1, threads, (from, to) -> {
             Scratch scratch = SCRATCH.take();
@@ -144,8 +151,8 @@ final class CacheAttention {
     }
 
     /**
-     * All {@code T} queries of sequence {@code b}, head {@code h} as matrix products with
-     * {@link VectorGemm} (on this thread: the pairs are already spread over the cores), a block of
+     * All {@code T} queries of sequence {@code b}, head {@code h} as matrix products (native or
+     * {@link VectorGemm}, on this thread: the pairs are already spread over the cores), a block of
      * {@link #CAUSAL_BLOCK} queries at a time, each seeing its first {@code L_b} positions (those
      * its last query sees): {@code S[Tb, L_b] = (Q/√hs)[Tb, hs] · Kᵀ[hs, L_b]}, a causal softmax
      * per row, then {@code Y[Tb, hs] = S · V[L_b, hs]}. Scores of positions a query may not see
@@ -169,16 +176,26 @@ final class CacheAttention {
         for (int t0 = 0; t0 < time; t0 += blockRows) {
             int rows = Math.min(blockRows, time - t0);
             int seen = start + t0 + rows;                                    // L_b: what the block's last query sees
-            VectorGemm.multiply(queries, t0 * headSize, rows, headSize, keysT, block, capacity, seen, scores, 0);
+            multiply(queries, t0 * headSize, rows, headSize, keysT, block, capacity, seen, scores, 0);
             for (int r = 0; r < rows; r++) {                                 // causal softmax per row of [Tb, L_b]
                 int visible = start + t0 + r + 1;
                 softmax(scores, r * seen, visible);
                 Arrays.fill(scores, r * seen + visible, (r + 1) * seen, 0f);
             }
-            VectorGemm.multiply(scores, 0, rows, seen, values, block, headSize, headSize, result, t0 * headSize);
+            multiply(scores, 0, rows, seen, values, block, headSize, headSize, result, t0 * headSize);
         }
         for (int t = 0; t < time; t++) {                                     // [T, hs] into out's rows
             System.arraycopy(result, t * headSize, out, (b * time + t) * c + h * headSize, headSize);
+        }
+    }
+
+    /** {@code y[rows, n] = x[rows, k] · W}, {@code W}'s rows {@code ldw} apart, on the calling thread: see {@link #NATIVE_PRODUCTS}. */
+    private static void multiply(float[] x, int xOff, int rows, int k, float[] w, int wOff, int ldw, int n,
+                                 float[] y, int yOff) {
+        if (NATIVE_PRODUCTS) {
+            NativeKernels.multiply(x, xOff, rows, k, w, wOff, ldw, n, y, yOff);
+        } else {
+            VectorGemm.multiply(x, xOff, rows, k, w, wOff, ldw, n, y, yOff);
         }
     }
 

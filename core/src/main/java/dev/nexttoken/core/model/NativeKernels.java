@@ -185,6 +185,28 @@ final class NativeKernels {
         }
     }
 
+    /**
+     * {@code y[yOff + r·n + j] = Σ_i x[xOff + r·k + i] · w[wOff + i·ldw + j]} for {@code r < rows},
+     * {@code j < n}: a small float32 product of two arrays on the calling thread, by the prompt
+     * GEMM's tiles (a prompt's attention over one head's cache, where the pairs are already spread
+     * over the cores). Same contract as {@link VectorGemm#multiply}.
+     *
+     * @throws IllegalStateException    when the kernels are not available
+     * @throws IllegalArgumentException when a shape is out of range or an array is too short
+     */
+    static void multiply(float[] x, int xOff, int rows, int k, float[] w, int wOff, int ldw, int n, float[] y,
+                         int yOff) {
+        Isa isa = chosen();
+        if (rows < 1 || k < 1 || n < 1 || ldw < n || wOff < 0 || (long) wOff + (long) (k - 1) * ldw + n > w.length
+                || xOff < 0 || (long) xOff + (long) rows * k > x.length
+                || yOff < 0 || (long) yOff + (long) rows * n > y.length
+                || (long) rows * Math.max(k, n) + (long) k * n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("bad product: rows=" + rows + " k=" + k + " n=" + n + " ldw=" + ldw
+                    + " (x " + x.length + ", w " + w.length + " from " + wOff + ", y " + y.length + " floats)");
+        }
+        multiply(isa.code, x, xOff, rows, k, w, wOff, ldw, n, y, yOff);
+    }
+
     /** {@code y}'s starting value before a kernel adds into it: zero unless accumulating, plus the bias. */
     private static void prepare(int rows, int n, float[] bias, boolean accumulate, float[] y, int yOff) {
         if (!accumulate) {
@@ -440,6 +462,10 @@ final class NativeKernels {
      */
     private static native void gemm(int isa, int format, long w, long scales, int k, int n, int jFrom, int jTo, int m,
                                     float[] x, int xOff, float[] y, int yOff);
+
+    /** {@code out[outOff + r·n + j] = a[aOff + r·k, +k) · b[bOff + i·bStride + j]}; no checks. */
+    private static native void multiply(int isa, float[] a, int aOff, int m, int k, float[] b, int bOff, int bStride,
+                                        int n, float[] out, int outOff);
 
     /** Rows {@code [r0, r1)} of {@code W} as float32 into {@code out} from {@code outOff}; no checks. */
     private static native void widen(int isa, int format, long w, long scales, int cols, long r0, long r1, float[] out,

@@ -137,6 +137,36 @@ class NativeKernelsTest {
         }
     }
 
+    /** Attention's products of two arrays: {@code W}'s rows {@code ldw} apart, offsets on every array, the chosen variant. */
+    @Test
+    void multiplyMatchesReference() {
+        assumeTrue(!isas().isEmpty());
+        Random random = new Random(43);
+        for (int rows : new int[] {1, 13, 64}) {
+            for (int k : new int[] {1, 64, 100}) {
+                for (int n : new int[] {1, 17, 300}) {
+                    int ldw = n + random.nextInt(9);
+                    int xOff = random.nextInt(5);
+                    int wOff = random.nextInt(5);
+                    int yOff = random.nextInt(5);
+                    float[] x = VectorLmHeadTest.randomFloats(random, xOff + rows * k + 2);
+                    float[] w = VectorLmHeadTest.randomFloats(random, wOff + (k - 1) * ldw + n + 3);
+                    float[] y = VectorLmHeadTest.randomFloats(random, yOff + rows * n + 3);
+                    float[] before = y.clone();
+                    float[] dense = new float[k * n];                            // W without the stride
+                    for (int i = 0; i < k; i++) {
+                        System.arraycopy(w, wOff + i * ldw, dense, i * n, n);
+                    }
+                    NativeKernels.multiply(x, xOff, rows, k, w, wOff, ldw, n, y, yOff);
+                    ProductReference.assertLinear("multiply rows=" + rows + " k=" + k + " n=" + n + " ldw=" + ldw,
+                            x, xOff, rows, k, dense, n, null, false, before, y, yOff);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> NativeKernels.multiply(new float[4], 0, 2, 2, new float[3], 0, 2, 2, new float[4], 0));
+    }
+
     @Test
     void dotsMatchReferenceForEveryFormatIsaRowCountAndTail() {
         int[] vocabs = {1, 7, 16, 31, 33, 100, 2 * NativeKernels.MIN_DOT_ROWS + 13};
