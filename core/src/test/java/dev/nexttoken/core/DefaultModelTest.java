@@ -46,7 +46,7 @@ class DefaultModelTest {
         assertTrue(DefaultModel.isAvailable());
         try (Generator gen = Generator.loadDefault()) {
             Gpt2Config config = gen.model().config();
-            assertEquals(4, config.nLayer());
+            assertEquals(6, config.nLayer());
             assertEquals(160, config.nEmbd());
             GenerationResult result = gen.generate("The meaning of life is",
                     GenerationOptions.builder().maxNewTokens(30).stopAtEndOfText(false).seed(1).build());
@@ -76,7 +76,7 @@ class DefaultModelTest {
         assertTrue(Files.size(folder.resolve("model.safetensors")) > 1_000_000);
         assertFalse(Files.exists(older), "an older model's folder is cleaned up");
         try (Generator gen = Generator.load(folder)) {
-            assertEquals(4, gen.model().config().nLayer());
+            assertEquals(6, gen.model().config().nLayer());
         }
     }
 
