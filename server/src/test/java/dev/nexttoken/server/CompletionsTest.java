@@ -152,8 +152,12 @@ class CompletionsTest {
             // greedy: the chosen token is the most likely one
             double best = top.fields().next().getValue().asDouble();
             assertEquals(best, lp, 1e-6);
-            assertEquals(choice.get("text").asText().indexOf(logprobs.get("tokens").get(i).asText(),
-                    logprobs.get("text_offset").get(i).asInt()), logprobs.get("text_offset").get(i).asInt());
+            String token = logprobs.get("tokens").get(i).asText();
+            // a token holding part of a character ("’" is 3 bytes) is shown as \xNN escapes, not found in the text
+            if (!token.matches("(?s).*\\\\x[0-9a-f]{2}.*")) {
+                assertEquals(choice.get("text").asText().indexOf(token, logprobs.get("text_offset").get(i).asInt()),
+                        logprobs.get("text_offset").get(i).asInt());
+            }
         }
 
         String full = TestServer.json(server.post("/v1/completions", """
