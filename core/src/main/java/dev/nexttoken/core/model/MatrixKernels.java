@@ -180,6 +180,22 @@ interface MatrixKernels {
         }
     }
 
+    /**
+     * That {@code y[rows, n] = x[rows, k] · W} fits its arrays, {@code W}'s rows {@code ldw} apart
+     * from {@code wOff}: the check of {@link VectorGemm#multiply} and {@link NativeKernels#multiply}.
+     *
+     * @throws IllegalArgumentException when a shape is out of range or an array is too short
+     */
+    static void checkProduct(float[] x, int xOff, int rows, int k, float[] w, int wOff, int ldw, int n, float[] y,
+                             int yOff) {
+        if (rows < 1 || k < 1 || n < 1 || ldw < n || wOff < 0 || (long) wOff + (long) (k - 1) * ldw + n > w.length
+                || xOff < 0 || (long) xOff + (long) rows * k > x.length
+                || yOff < 0 || (long) yOff + (long) rows * n > y.length) {
+            throw new IllegalArgumentException("bad product: rows=" + rows + " k=" + k + " n=" + n + " ldw=" + ldw
+                    + " (x " + x.length + ", w " + w.length + " from " + wOff + ", y " + y.length + " floats)");
+        }
+    }
+
     /** A float pointer at an address. */
     private static FloatPointer pointer(long address) {
         return new FloatPointer(WeightMatrix.floatsAt(address, 1));

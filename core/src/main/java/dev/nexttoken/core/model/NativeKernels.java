@@ -127,7 +127,7 @@ final class NativeKernels {
     static void linear(Isa isa, WeightFormat format, long w, long scales, float[] x, int xOff, int rows, int k, int n,
                        float[] bias, boolean accumulate, float[] y, int yOff) {
         check(isa);
-        checkShapes(format, w, scales, x, xOff, rows, k, n, bias, y, yOff);
+        checkShapes(format, w, scales, x, xOff, rows, true, k, n, bias, y, yOff);
         int size = rows * n;
         prepare(rows, n, bias, accumulate, y, yOff);
         int code = formatCode(format);
@@ -167,11 +167,7 @@ final class NativeKernels {
             throw new IllegalArgumentException("rows must be 1 or more, and rows·k, rows·n fit an array: rows=" + rows
                     + ", k=" + k + ", n=" + n);
         }
-        checkShapes(format, w, scales, x, xOff, 1, k, n, bias, y, yOff);
-        checkX(x, xOff, rows * k);
-        if (yOff > y.length - rows * n) {
-            throw new IllegalArgumentException("y holds " + y.length + " floats, needs " + rows * n + " from " + yOff);
-        }
+        checkShapes(format, w, scales, x, xOff, rows, false, k, n, bias, y, yOff);
         prepare(rows, n, bias, accumulate, y, yOff);
         int code = formatCode(format);
         int panel = 2 * isa.lanes;
@@ -197,12 +193,10 @@ final class NativeKernels {
     static void multiply(float[] x, int xOff, int rows, int k, float[] w, int wOff, int ldw, int n, float[] y,
                          int yOff) {
         Isa isa = chosen();
-        if (rows < 1 || k < 1 || n < 1 || ldw < n || wOff < 0 || (long) wOff + (long) (k - 1) * ldw + n > w.length
-                || xOff < 0 || (long) xOff + (long) rows * k > x.length
-                || yOff < 0 || (long) yOff + (long) rows * n > y.length
-                || (long) rows * Math.max(k, n) + (long) k * n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("bad product: rows=" + rows + " k=" + k + " n=" + n + " ldw=" + ldw
-                    + " (x " + x.length + ", w " + w.length + " from " + wOff + ", y " + y.length + " floats)");
+        MatrixKernels.checkProduct(x, xOff, rows, k, w, wOff, ldw, n, y, yOff);
+        if ((long) rows * Math.max(k, n) + (long) k * n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("bad product: rows=" + rows + " k=" + k + " n=" + n
+                    + " (the native copies hold at most " + Integer.MAX_VALUE + " floats)");
         }
         multiply(isa.code, x, xOff, rows, k, w, wOff, ldw, n, y, yOff);
     }
@@ -367,12 +361,15 @@ final class NativeKernels {
         }
     }
 
-    private static void checkShapes(WeightFormat format, long w, long scales, float[] x, int xOff, int rows, int k,
-                                    int n, float[] bias, float[] y, int yOff) {
+    /** The shapes of a product of {@code rows} rows; {@code decode}: a decode step's 1 to {@link #MAX_ROWS} rows. */
+    private static void checkShapes(WeightFormat format, long w, long scales, float[] x, int xOff, int rows,
+                                    boolean decode, int k, int n, float[] bias, float[] y, int yOff) {
         if (k < 1 || n < 1 || w == 0) {
             throw new IllegalArgumentException("needs k, n ≥ 1 and a weight address: k=" + k + ", n=" + n);
         }
-        checkRows(rows);
+        if (decode) {
+            checkRows(rows);
+        }
         checkScales(format, scales);
         checkX(x, xOff, rows * k);
         if (yOff < 0 || yOff > y.length - rows * n) {

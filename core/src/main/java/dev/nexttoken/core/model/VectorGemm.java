@@ -207,12 +207,7 @@ final class VectorGemm {
      */
     static void multiply(float[] x, int xOff, int rows, int k, float[] w, int wOff, int ldw, int n,
                          float[] y, int yOff) {
-        if (rows < 1 || k < 1 || n < 1 || ldw < n || wOff < 0 || (long) wOff + (long) (k - 1) * ldw + n > w.length
-                || xOff < 0 || (long) xOff + (long) rows * k > x.length
-                || yOff < 0 || (long) yOff + (long) rows * n > y.length) {
-            throw new IllegalArgumentException("bad product: rows=" + rows + " k=" + k + " n=" + n + " ldw=" + ldw
-                    + " (x " + x.length + ", w " + w.length + " from " + wOff + ", y " + y.length + " floats)");
-        }
+        MatrixKernels.checkProduct(x, xOff, rows, k, w, wOff, ldw, n, y, yOff);
         FloatBuffer weights = FloatBuffer.wrap(w, wOff, w.length - wOff).slice();   // index 0 = w[wOff]
         block(x, xOff, rows, k, weights, n, ldw, null, false, y, yOff, 0, k, 0, n, KC, NC);
     }
