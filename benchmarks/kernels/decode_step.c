@@ -9,7 +9,7 @@
  *       -I$JAVA_HOME/include/linux benchmarks/kernels/decode_step.c -o /tmp/decode_step -lpthread
  *   /tmp/decode_step FORMAT [ISA [STEPS [ROWS]]]
  *
- * FORMAT 0 F32, 1 F16, 2 BF16, 3 Q8; ISA 1 AVX2, 2 AVX-512 (default); STEPS measured after 5
+ * FORMAT 0 F32, 1 F16, 2 BF16, 3 Q8; ISA 1 AVX2, 2 AVX-512 (default), 4 AVX-512 VNNI; STEPS measured after 5
  * warm-up steps (default 50); ROWS of x (decode batch, default 1). Prints each product's mean
  * time and bandwidth, and the median step.
  */
@@ -27,7 +27,8 @@ typedef struct { uint8_t *w; uint16_t *s; int k, n; } mat;
 static mat m[L][4];
 static mat wte;
 static float x[16 * 4 * D], y2[2][16 * 4 * D], logits[16][V];
-static int rowsx = 1;
+static int rowsx = 1, isa = ISA_AVX512;
+static void *scratch[2];
 
 __attribute__((target("f16c"))) static mat make(int k, int n) {
     mat r = {0};
@@ -41,7 +42,7 @@ __attribute__((target("f16c"))) static mat make(int k, int n) {
         else if (fmt == BF16) { uint32_t b; memcpy(&b, &v, 4); ((uint16_t *) r.w)[i] = b >> 16; }
         else r.w[i] = (uint8_t) (rand() % 255 - 127);
     }
-    size_t blocks = (size_t) k * q8_blocks(n);
+    size_t blocks = (size_t) q8_blocks(k) * n;
     r.s = aligned_alloc(64, (blocks * 2 + 63) / 64 * 64);
     for (size_t i = 0; i < blocks; i++) r.s[i] = _cvtss_sh(1e-3f, 0);
     return r;
@@ -56,8 +57,8 @@ static void run_part(int t) {
         int half = a->k / 2, k0 = t ? half : 0, k1 = t ? a->k : half;
         memset(y2[t], 0, sizeof(float) * a->n * rowsx);
         const uint8_t *run = a->w + (size_t) k0 * a->n * weight_bytes(fmt);
-        const uint16_t *rs = fmt == Q8 ? a->s + (size_t) k0 * q8_blocks(a->n) : NULL;
-        K->linear[fmt](run, rs, a->n, k1 - k0, x + k0, a->k, rowsx, y2[t]);
+        const uint16_t *rs = fmt == Q8 ? a->s + (size_t) (k0 / Q8_BLOCK) * a->n : NULL;
+        K->linear[fmt](run, rs, a->n, k1 - k0, x + k0, a->k, rowsx, y2[t], scratch[t]);
     } else {
         int half = V / 2, v0 = t ? half : 0, v1 = t ? V : half;
         float *ys[16];
@@ -92,10 +93,11 @@ static double now(void) { struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts
 
 int main(int argc, char **argv) {
     fmt = atoi(argv[1]);
-    int isa = argc > 2 ? atoi(argv[2]) : ISA_AVX512;
+    isa = argc > 2 ? atoi(argv[2]) : ISA_AVX512;
     int steps = argc > 3 ? atoi(argv[3]) : 50;
     rowsx = argc > 4 ? atoi(argv[4]) : 1;
-    K = isa == ISA_AVX512 ? &kernels_avx512 : &kernels_avx2;
+    K = kernels_of(isa);
+    for (int t = 0; t < 2; t++) scratch[t] = aligned_alloc(64, (linear_scratch(isa, fmt, rowsx, 4 * D, 4 * D) + 63) / 64 * 64 + 64);
     int shapes[4][2] = {{D, 3 * D}, {D, D}, {D, 4 * D}, {4 * D, D}};
     for (int l = 0; l < L; l++) for (int s = 0; s < 4; s++) m[l][s] = make(shapes[s][0], shapes[s][1]);
     wte = make(V, D);

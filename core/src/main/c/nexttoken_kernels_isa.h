@@ -6,8 +6,8 @@
  *   VF      the vector of floats; LANES its lanes
  *   GX      rows of x per block of the several-row lm_head (as many accumulators as registers allow)
  *   GEMM_MR rows of x per register tile of a prompt's product (2 * GEMM_MR accumulators)
- * and the primitives scale_S (a Q8 block's scale in every lane), load_S (LANES weights of a row,
- * decoded, given the block's scale), tail_S (the last, partial vector of a row, zero-padded), floats_S / put_S (load / store LANES floats), set1_S, fma_S (a·b + c),
+ * and the primitives scale_S (the Q8 scales of LANES columns of a block of rows), load_S (LANES
+ * weights of a row, decoded, given their scales), tail_S (the last, partial vector of a row, zero-padded), floats_S / put_S (load / store LANES floats), set1_S, fma_S (a·b + c),
  * mul_S, add_S, zero_S and sum_S (the lanes added, always in the same order).
  *
  * Every format is decoded exactly to float32 first (F16, BF16 and q·d of Q8 are all exact
@@ -22,8 +22,8 @@
 
 /*
  * y[r, j..j+lanes) += sum over q < width of x[r, q] * W[i+q, j..j+lanes) for r < rows (x's rows
- * xstride apart, y's n apart); w[q] / s[q] are W's rows i+q and their Q8 scales, d[q] the scale
- * of the block of column j (Q8). width is PASS or 1, lanes LANES or the row's tail. The W vectors are decoded once for all rows of x.
+ * xstride apart, y's n apart); w[q] / s[q] are W's rows i+q and the Q8 scales of their blocks,
+ * d[q] the scales of columns j..j+LANES (Q8). width is PASS or 1, lanes LANES or the row's tail. The W vectors are decoded once for all rows of x.
  * A row's arithmetic does not depend on `rows`: with PASS rows of W, two chains (q 0-3 onto y,
  * q 4-7 from a product) added at the end, as the one-row kernel always did.
  */
@@ -68,36 +68,32 @@ KERNEL void NAME(column)(int fmt, const uint8_t *const *w, const uint16_t *const
 }
 
 /*
- * column for every whole vector of the row, in order: for Q8 block by block, each block's scales
- * converted once for its vectors (2 or 4); for the other formats in one run.
+ * column for every whole vector of the row, in order; for Q8 each vector's scales converted once
+ * for the rows of the pass that share a block (all of them, but where a pass straddles two).
  */
 KERNEL void NAME(columns)(int fmt, const uint8_t *const *w, const uint16_t *const *s, int width, int full,
                           const float *restrict x, int xstride, int rows, float *restrict y, int n) {
-    const int step = fmt == Q8 ? Q8_BLOCK : full;
-    for (int jb = 0; jb < full; jb += step) {
+    for (int j = 0; j < full; j += LANES) {
         VF d[PASS];
-        for (int q = 0; q < width; q++) {
-            d[q] = fmt == Q8 ? NAME(scale)(s[q], jb) : NAME(zero)();
+        d[0] = fmt == Q8 ? NAME(scale)(s[0], j) : NAME(zero)();
+        for (int q = 1; q < width; q++) {
+            d[q] = fmt != Q8 || s[q] == s[0] ? d[0] : NAME(scale)(s[q], j);
         }
-        const int end = full - jb < step ? full : jb + step;
-        for (int j = jb; j < end; j += LANES) {
-            if (width == PASS) {
-                prefetch_ahead(w, PASS, PASS * (w[1] - w[0]), (size_t) j * (size_t) weight_bytes(fmt));
-            }
-            NAME(column)(fmt, w, s, d, width, j, LANES, x, xstride, rows, y, n);
+        if (width == PASS) {
+            prefetch_ahead(w, PASS, PASS * (w[1] - w[0]), (size_t) j * (size_t) weight_bytes(fmt));
         }
+        NAME(column)(fmt, w, s, d, width, j, LANES, x, xstride, rows, y, n);
     }
 }
 
 /*
- * y[r, 0..n) += sum over i < count of x[r, i] * W[i, 0..n) for r < rows: one run of W's rows (w,
- * s at its first row), PASS rows of W per pass over y (eight streams in flight), the last count
+ * y[r, 0..n) += sum over i < count of x[r, i] * W[i, 0..n) for r < rows: one run of W's rows (w
+ * at its first row, which starts a Q8 block; s at that block's scales), PASS rows of W per pass over y (eight streams in flight), the last count
  * mod PASS rows one at a time.
  */
 KERNEL void NAME(linear_body)(int fmt, const uint8_t *w, const uint16_t *s, int n, int count,
                               const float *restrict x, int xstride, int rows, float *restrict y) {
     const size_t row_bytes = (size_t) n * (size_t) weight_bytes(fmt);
-    const size_t blocks = (size_t) q8_blocks(n);
     const int full = n - n % LANES;
     int i = 0;
     for (; i + PASS <= count; i += PASS) {
@@ -105,7 +101,7 @@ KERNEL void NAME(linear_body)(int fmt, const uint8_t *w, const uint16_t *s, int 
         const uint16_t *sr[PASS];
         for (int q = 0; q < PASS; q++) {
             wr[q] = w + (size_t) (i + q) * row_bytes;
-            sr[q] = fmt == Q8 ? s + (size_t) (i + q) * blocks : NULL;
+            sr[q] = fmt == Q8 ? scale_row(s, i + q, n) : NULL;
         }
         NAME(columns)(fmt, wr, sr, PASS, full, x + i, xstride, rows, y, n);
         if (full < n) {
@@ -114,7 +110,7 @@ KERNEL void NAME(linear_body)(int fmt, const uint8_t *w, const uint16_t *s, int 
     }
     for (; i < count; i++) {
         const uint8_t *wr[1] = {w + (size_t) i * row_bytes};
-        const uint16_t *sr[1] = {fmt == Q8 ? s + (size_t) i * blocks : NULL};
+        const uint16_t *sr[1] = {fmt == Q8 ? scale_row(s, i, n) : NULL};
         NAME(columns)(fmt, wr, sr, 1, full, x + i, xstride, rows, y, n);
         if (full < n) {
             NAME(column)(fmt, wr, sr, NULL, 1, full, n - full, x + i, xstride, rows, y, n);
@@ -131,38 +127,33 @@ KERNEL void NAME(linear_body)(int fmt, const uint8_t *w, const uint16_t *s, int 
 KERNEL void NAME(dot_block)(int fmt, const uint8_t *w, const uint16_t *s, int k, int v, int gw, const float *x,
                             const float *xt, int r0, int gx, float *const *y) {
     const size_t row_bytes = (size_t) k * (size_t) weight_bytes(fmt);
-    const size_t blocks = (size_t) q8_blocks(k);
     const int full = k - k % LANES;
     const uint8_t *wr[PASS];
     const uint16_t *sr[PASS];
     VF acc[PASS][GX];
     for (int q = 0; q < gw; q++) {
         wr[q] = w + (size_t) (v + q) * row_bytes;
-        sr[q] = fmt == Q8 ? s + (size_t) (v + q) * blocks : NULL;
+        sr[q] = fmt == Q8 ? scale_row(s, v + q, k) : NULL;
         for (int p = 0; p < gx; p++) {
             acc[q][p] = NAME(zero)();
         }
     }
-    const int step = fmt == Q8 ? Q8_BLOCK : full;           /* Q8: each block's scales converted once */
-    for (int jb = 0; jb < full; jb += step) {
-        VF d[PASS];
-        for (int q = 0; q < gw; q++) {
-            d[q] = fmt == Q8 ? NAME(scale)(sr[q], jb) : NAME(zero)();
+    for (int j = 0; j < full; j += LANES) {
+        VF ws[PASS];
+        if (gw > 1) {
+            prefetch_ahead(wr, gw, (ptrdiff_t) (gw * row_bytes), (size_t) j * (size_t) weight_bytes(fmt));
         }
-        const int end = full - jb < step ? full : jb + step;
-        for (int j = jb; j < end; j += LANES) {
-            VF ws[PASS];
-            if (gw > 1) {
-                prefetch_ahead(wr, gw, (ptrdiff_t) (gw * row_bytes), (size_t) j * (size_t) weight_bytes(fmt));
+        VF d = NAME(zero)();
+        for (int q = 0; q < gw; q++) {
+            if (fmt == Q8 && (q == 0 || sr[q] != sr[q - 1])) {      /* rows of one block share their scales */
+                d = NAME(scale)(sr[q], j);
             }
+            ws[q] = NAME(load)(fmt, wr[q], d, j);
+        }
+        for (int p = 0; p < gx; p++) {
+            const VF xs = NAME(floats)(x + (size_t) (r0 + p) * (size_t) k + j);
             for (int q = 0; q < gw; q++) {
-                ws[q] = NAME(load)(fmt, wr[q], d[q], j);
-            }
-            for (int p = 0; p < gx; p++) {
-                const VF xs = NAME(floats)(x + (size_t) (r0 + p) * (size_t) k + j);
-                for (int q = 0; q < gw; q++) {
-                    acc[q][p] = NAME(fma)(ws[q], xs, acc[q][p]);
-                }
+                acc[q][p] = NAME(fma)(ws[q], xs, acc[q][p]);
             }
         }
     }
@@ -229,11 +220,10 @@ KERNEL void NAME(dots_body)(int fmt, const uint8_t *w, const uint16_t *s, int k,
 KERNEL void NAME(widen_body)(int fmt, const uint8_t *w, const uint16_t *s, int cols, int64_t r0, int64_t r1,
                              float *out) {
     const size_t row_bytes = (size_t) cols * (size_t) weight_bytes(fmt);
-    const size_t blocks = (size_t) q8_blocks(cols);
     const int full = cols - cols % LANES;
     for (int64_t r = r0; r < r1; r++) {
         const uint8_t *wr = w + (size_t) r * row_bytes;
-        const uint16_t *sr = fmt == Q8 ? s + (size_t) r * blocks : NULL;
+        const uint16_t *sr = fmt == Q8 ? scale_row(s, r, cols) : NULL;
         float *o = out + (size_t) (r - r0) * (size_t) cols;
         for (int j = 0; j < full; j += LANES) {
             NAME(put)(o + j, NAME(load)(fmt, wr, fmt == Q8 ? NAME(scale)(sr, j) : NAME(zero)(), j));
@@ -287,16 +277,16 @@ KERNEL void NAME(tile)(const float *restrict x, int xstride, const float *restri
 KERNEL void NAME(pack)(int fmt, const uint8_t *w, const uint16_t *s, int n, int k0, int kc, int j0,
                        float *restrict panel) {
     const size_t row_bytes = (size_t) n * (size_t) weight_bytes(fmt);
-    const size_t blocks = (size_t) q8_blocks(n);
     const int cols = n - j0 < NR ? n - j0 : NR;
     for (int p = 0; p < kc; p++) {
         const uint8_t *row = w + (size_t) (k0 + p) * row_bytes;
-        const uint16_t *sr = fmt == Q8 ? s + (size_t) (k0 + p) * blocks : NULL;
+        const uint16_t *sr = fmt == Q8 ? scale_row(s, k0 + p, n) : NULL;
         float *out = panel + (size_t) p * NR;
-        if (cols == NR) {                                   /* j0 is a multiple of NR: one Q8 block */
-            const VF d = fmt == Q8 ? NAME(scale)(sr, j0) : NAME(zero)();
-            NAME(put)(out, NAME(load)(fmt, row, d, j0));
-            NAME(put)(out + LANES, NAME(load)(fmt, row, d, j0 + LANES));
+        if (cols == NR) {
+            const VF d0 = fmt == Q8 ? NAME(scale)(sr, j0) : NAME(zero)();
+            const VF d1 = fmt == Q8 ? NAME(scale)(sr, j0 + LANES) : NAME(zero)();
+            NAME(put)(out, NAME(load)(fmt, row, d0, j0));
+            NAME(put)(out + LANES, NAME(load)(fmt, row, d1, j0 + LANES));
         } else {
             for (int t = 0; t < NR; t++) {
                 out[t] = t < cols ? decode(fmt, row, sr, j0 + t) : 0.0f;
@@ -334,7 +324,8 @@ KERNEL void NAME(gemm_body)(int fmt, const uint8_t *w, const uint16_t *s, int k,
 /* The entry points of one format: the format a constant, so each is compiled for it alone. */
 #define FORMAT_KERNELS(F)                                                                                   \
     static __attribute__((target(TARGET))) void CAT(NAME(linear), F)(const uint8_t *w, const uint16_t *s,  \
-            int n, int count, const float *restrict x, int xstride, int rows, float *restrict y) {          \
+            int n, int count, const float *restrict x, int xstride, int rows, float *restrict y, void *scratch) { \
+        (void) scratch;                                                                                     \
         if (rows == 1) {                                                                                    \
             NAME(linear_body)(F, w, s, n, count, x, xstride, 1, y);                                         \
         } else {                                                                                            \
@@ -346,8 +337,8 @@ KERNEL void NAME(gemm_body)(int fmt, const uint8_t *w, const uint16_t *s, int k,
         NAME(dots_body)(F, w, s, k, v0, v1, x, rows, y);                                                    \
     }                                                                                                       \
     static __attribute__((target(TARGET))) void CAT(NAME(gemm), F)(const uint8_t *w, const uint16_t *s,    \
-            int k, int n, int j_from, int j_to, const float *x, int m, float *y, int ystride, float *panel) { \
-        NAME(gemm_body)(F, w, s, k, n, j_from, j_to, x, m, y, ystride, panel);                              \
+            int k, int n, int j_from, int j_to, const float *x, int m, float *y, int ystride, void *scratch) { \
+        NAME(gemm_body)(F, w, s, k, n, j_from, j_to, x, m, y, ystride, (float *) scratch);                  \
     }                                                                                                       \
     static __attribute__((target(TARGET))) void CAT(NAME(widen), F)(const uint8_t *w, const uint16_t *s,   \
             int cols, int64_t r0, int64_t r1, float *out) {                                                 \

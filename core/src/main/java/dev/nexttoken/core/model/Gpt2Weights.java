@@ -853,7 +853,7 @@ public final class Gpt2Weights implements AutoCloseable {
         }
     }
 
-    /** A Q8 matrix's two tensors: I8 values of the expected shape, F16 scales [rows, ceil(cols / 32)]. */
+    /** A Q8 matrix's two tensors: I8 values of the expected shape, F16 scales [ceil(rows / 32), cols]. */
     private static void checkQ8(TensorInfo values, TensorInfo scales, Expected e, String where) {
         if (!Arrays.equals(values.shape(), e.shape())) {
             throw new ModelLoadException(where + "tensor '" + values.name() + "' has shape "
@@ -863,11 +863,18 @@ public final class Gpt2Weights implements AutoCloseable {
             throw new ModelLoadException(where + "tensor '" + values.name() + "' is I8 but has no '" + values.name()
                     + WeightMatrix.Q8_SCALES + "' F16 tensor: Q8 weights need their scales (docs/FORMATS.md)");
         }
-        long[] shape = {e.shape()[0], WeightFormat.q8Blocks((int) e.shape()[1])};
+        long[] shape = {WeightFormat.q8Blocks((int) e.shape()[0]), e.shape()[1]};
+        long[] rowBlocks = {e.shape()[0], WeightFormat.q8Blocks((int) e.shape()[1])};
+        if (scales.dtype() == Dtype.F16 && Arrays.equals(scales.shape(), rowBlocks)) {
+            throw new ModelLoadException(where + "tensor '" + scales.name() + "' is F16 " + Arrays.toString(rowBlocks)
+                    + ": Q8 scales along the rows, the layout of nexttoken before its integer kernels; this version"
+                    + " keeps one scale per 32 values of a column, " + Arrays.toString(shape) + ". Convert the"
+                    + " model again from its F32, F16 or BF16 file (nexttoken convert --dtype q8, docs/FORMATS.md)");
+        }
         if (scales.dtype() != Dtype.F16 || !Arrays.equals(scales.shape(), shape)) {
             throw new ModelLoadException(where + "tensor '" + scales.name() + "' is " + scales.dtype() + " "
                     + Arrays.toString(scales.shape()) + ", expected F16 " + Arrays.toString(shape)
-                    + " (one scale per 32 values of a row, docs/FORMATS.md)");
+                    + " (one scale per 32 values of a column, docs/FORMATS.md)");
         }
     }
 

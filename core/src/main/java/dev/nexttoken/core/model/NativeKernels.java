@@ -19,16 +19,20 @@ import java.util.Locale;
  * widening of rows to float32 (embeddings).
  *
  * <p>Decode steps are row-count invariant: a row's results are the same bits whatever rows share the call (every
- * output is computed by the same sequence of float operations whatever the row count;
+ * output is computed by the same sequence of operations whatever the row count;
  * {@code NativeKernelsRowCountTest}), which is what lets sequences decoded together
- * ({@link Gpt2Model#forwardTogether}) get exactly what each gets alone. The weights are decoded
- * exactly to float32 before any arithmetic, so a product on F16, BF16 or Q8 weights gives the bits
- * of the F32 product on the widened weights.
+ * ({@link Gpt2Model#forwardTogether}) get exactly what each gets alone. The float kernels decode
+ * the weights exactly to float32 before any arithmetic, so a product on F16, BF16 or Q8 weights
+ * gives the bits of the F32 product on the widened weights.
  *
- * <p>The kernels exist for two instruction sets, {@link Isa#AVX512} (16-float vectors) and
- * {@link Isa#AVX2} (with FMA and F16C; 8-float vectors); {@link #variant()} is the widest this CPU
- * runs, chosen once per JVM. The package-private overloads taking an {@link Isa} let tests run
- * each variant the CPU has, and refuse one it lacks.
+ * <p>The kernels exist for three instruction sets: {@link Isa#AVX512_VNNI}, {@link Isa#AVX512}
+ * (16-float vectors) and {@link Isa#AVX2} (with FMA and F16C; 8-float vectors); {@link #variant()}
+ * is the widest this CPU runs, chosen once per JVM. {@link Isa#AVX512_VNNI} differs from
+ * {@link Isa#AVX512} only in Q8's {@link #linear} and {@link #gemm}, which it computes in
+ * integers: each row of {@code x} quantized to 8 bits per block of 32 values, as llama.cpp's
+ * Q8_0 does (nexttoken_kernels.c says how), several times fewer instructions per weight where
+ * several rows share the weights, at the price of rounding {@code x}. The package-private
+ * overloads taking an {@link Isa} let tests run each variant the CPU has, and refuse one it lacks.
  *
  * <p>The work is split into one contiguous run of {@code W}'s rows per core: in {@link #linear}
  * by {@link RowSplit} (runs of the reduction axis, partial outputs added), in {@link #dots} by
@@ -39,7 +43,7 @@ import java.util.Locale;
  * {@code libnexttoken.so} is committed among the resources, built by
  * {@code core/src/main/c/build.sh} with a pinned compiler, so every build's jar holds the same
  * bytes. The system property {@code nexttoken.native=false} turns it off (a switch for
- * comparisons); {@code nexttoken.native.variant=avx2} takes the AVX2 kernels on an AVX-512 CPU.
+ * comparisons); {@code nexttoken.native.variant=avx2} (or {@code avx512}) takes those kernels on a CPU that has wider ones.
  * Otherwise the CPU path uses {@code sgemv} for one row and {@link VectorGemm} for several.
  */
 final class NativeKernels {
@@ -69,7 +73,9 @@ final class NativeKernels {
         /** AVX2 with FMA and F16C: Haswell, Zen 1–3 and later. */
         AVX2("avx2", 1, 8),
         /** AVX-512F (with the above): Skylake-X, Zen 4–5. */
-        AVX512("avx512", 2, 16);
+        AVX512("avx512", 2, 16),
+        /** AVX-512 with BW, VL and VNNI: Ice Lake, Zen 4–5; Q8's products in integers. */
+        AVX512_VNNI("avx512-vnni", 4, 16);
 
         final String label;
         final int code;
@@ -96,7 +102,7 @@ final class NativeKernels {
         return CHOSEN != null;
     }
 
-    /** "avx512", "avx2", or "none": the variant chosen once for this JVM. */
+    /** "avx512-vnni", "avx512", "avx2", or "none": the variant chosen once for this JVM. */
     static String variant() {
         return CHOSEN == null ? "none" : CHOSEN.label;
     }
@@ -112,7 +118,7 @@ final class NativeKernels {
      * over the cores; row-count invariant.
      *
      * @param w      address of {@code W}, row-major {@code [k, n]} in {@code format}; the caller keeps it alive
-     * @param scales for {@link WeightFormat#Q8}, address of the float16 scales {@code [k, ceil(n/32)]}; else 0
+     * @param scales for {@link WeightFormat#Q8}, address of the float16 scales {@code [ceil(k/32), n]}; else 0
      * @param rows   1 to {@link #MAX_ROWS}
      * @param bias   {@code [n]}, or null for none
      * @throws IllegalStateException    when the kernels are not available
@@ -131,11 +137,14 @@ final class NativeKernels {
         int size = rows * n;
         prepare(rows, n, bias, accumulate, y, yOff);
         int code = formatCode(format);
-        RowSplit.run(RowSplit.parts(k), k, y, yOff, size, (k0, k1, first, out, outOff) -> {
+        int align = format == WeightFormat.Q8 ? WeightFormat.Q8_BLOCK : 1;   // a Q8 block's rows stay together
+        RowSplit.run(RowSplit.parts(k), k, align, y, yOff, size, (k0, k1, first, out, outOff) -> {
             if (!first) {
                 Arrays.fill(out, outOff, outOff + size, 0f);        // the kernel adds into its output
             }
-            linear(isa.code, code, w, scales, k, n, k0, k1, rows, x, xOff, out, outOff);
+            if (k1 > k0) {
+                linear(isa.code, code, w, scales, k, n, k0, k1, rows, x, xOff, out, outOff);
+            }
         });
     }
 
@@ -143,12 +152,13 @@ final class NativeKernels {
      * A prompt's product, {@code y [rows, n] = (accumulate ? y : 0) + x [rows, k] · W + bias} for
      * any number of rows, the rows of {@code x} and {@code y} contiguous from their offsets: panels
      * of {@code W}'s columns are decoded to float32 once and multiplied with every row (a register
-     * tile of 12 rows × 32 columns with AVX-512, 6 × 16 with AVX2), the panels spread over the
+     * tile of 12 rows × 32 columns with AVX-512, 6 × 16 with AVX2; Q8 on {@link Isa#AVX512_VNNI}:
+     * panels of 64 columns packed as bytes, tiles of 6 rows in integers), the panels spread over the
      * cores, {@link #GEMM_ROWS} rows at a time. Not row-count invariant (a row's sums are split as the tiles fall): for prompts, not
      * decode steps.
      *
      * @param w      address of {@code W}, row-major {@code [k, n]} in {@code format}; the caller keeps it alive
-     * @param scales for {@link WeightFormat#Q8}, address of the float16 scales {@code [k, ceil(n/32)]}; else 0
+     * @param scales for {@link WeightFormat#Q8}, address of the float16 scales {@code [ceil(k/32), n]}; else 0
      * @param rows   1 or more
      * @param bias   {@code [n]}, or null for none
      * @throws IllegalStateException    when the kernels are not available
@@ -170,7 +180,7 @@ final class NativeKernels {
         checkShapes(format, w, scales, x, xOff, rows, false, k, n, bias, y, yOff);
         prepare(rows, n, bias, accumulate, y, yOff);
         int code = formatCode(format);
-        int panel = 2 * isa.lanes;
+        int panel = isa == Isa.AVX512_VNNI && format == WeightFormat.Q8 ? 64 : 2 * isa.lanes;
         int panels = (n + panel - 1) / panel;
         for (int r0 = 0; r0 < rows; r0 += GEMM_ROWS) {
             int chunk = Math.min(GEMM_ROWS, rows - r0);
@@ -221,7 +231,7 @@ final class NativeKernels {
      * computed as for one row (the same accumulation order), so results are row-count invariant.
      *
      * @param w      address of {@code W}, row-major {@code [vocab, k]} in {@code format}; the caller keeps it alive
-     * @param scales for {@link WeightFormat#Q8}, address of the float16 scales {@code [vocab, ceil(k/32)]}; else 0
+     * @param scales for {@link WeightFormat#Q8}, address of the float16 scales {@code [ceil(vocab/32), k]}; else 0
      * @param rows   1 to {@link #MAX_ROWS}
      * @param yRows  per row of {@code x}, the address of its {@code vocab} result floats; the caller keeps them alive
      * @throws IllegalStateException    when the kernels are not available
@@ -258,7 +268,7 @@ final class NativeKernels {
      * and {@code j < cols}: exact for every format.
      *
      * @param w      address of {@code W}, row-major with {@code cols} values a row in {@code format}
-     * @param scales for {@link WeightFormat#Q8}, address of the float16 scales, {@code ceil(cols/32)} a row; else 0
+     * @param scales for {@link WeightFormat#Q8}, address of the float16 scales, {@code cols} per 32 rows; else 0
      * @throws IllegalStateException    when the kernels are not available
      * @throws IllegalArgumentException when the range is empty or reversed, an address is missing or {@code out} is too short
      */
@@ -388,19 +398,27 @@ final class NativeKernels {
         checkScales(format, scales);
     }
 
-    /** The variant for this JVM: the widest the CPU runs, or AVX2 when {@link #VARIANT_PROPERTY} asks for it. */
-    private static Isa choose(int supported) {
+    /** The variant for this JVM: the widest the CPU runs, or a narrower one {@link #VARIANT_PROPERTY} asks for. */
+    static Isa choose(int supported) {
         if (supported == 0) {
             return null;
         }
         String asked = System.getProperty(VARIANT_PROPERTY, "").trim().toLowerCase(Locale.ROOT);
-        if (asked.equals(Isa.AVX2.label) && (supported & Isa.AVX2.code) != 0) {
-            return Isa.AVX2;
+        for (Isa isa : Isa.values()) {
+            if (asked.equals(isa.label) && (supported & isa.code) != 0) {
+                return isa;
+            }
         }
-        if (!asked.isEmpty() && !asked.equals(Isa.AVX512.label)) {
+        if (!asked.isEmpty()) {
             LOG.warn("-D{}={} is not a variant this CPU runs: taking the widest", VARIANT_PROPERTY, asked);
         }
-        return (supported & Isa.AVX512.code) != 0 ? Isa.AVX512 : Isa.AVX2;
+        Isa widest = null;
+        for (Isa isa : Isa.values()) {                         // declared narrowest first
+            if ((supported & isa.code) != 0) {
+                widest = isa;
+            }
+        }
+        return widest;
     }
 
     /** Loads the library from the jar; returns the variants this CPU runs (0: none, or not loaded). */

@@ -41,11 +41,19 @@ final class RowSplit {
      * adds the partial sums into {@code y[yOff, yOff + size)}.
      */
     static void run(int parts, int k, float[] y, int yOff, int size, Part part) {
+        run(parts, k, 1, y, yOff, size, part);
+    }
+
+    /**
+     * The same with every part but the last starting and ending on a multiple of {@code align}
+     * rows (a Q8 matrix's blocks of 32 rows, which its kernels take whole); a part may be empty.
+     */
+    static void run(int parts, int k, int align, float[] y, int yOff, int size, Part part) {
         float[][] partials = partials(parts - 1, size);          // this call's
         ParallelRange.run(parts, 1, (from, to) -> {
             for (int p = from; p < to; p++) {
-                int k0 = (int) ((long) k * p / parts);
-                int k1 = (int) ((long) k * (p + 1) / parts);
+                int k0 = boundary(k, p, parts, align);
+                int k1 = boundary(k, p + 1, parts, align);
                 if (p == 0) {
                     part.run(k0, k1, true, y, yOff);
                 } else {
@@ -60,6 +68,11 @@ final class RowSplit {
             }
         }
         PARTIALS.give(partials);
+    }
+
+    /** Where part {@code p} of {@code parts} starts: {@code k·p/parts} rounded down to a multiple of {@code align}, {@code k} at the end. */
+    private static int boundary(int k, int p, int parts, int align) {
+        return p == parts ? k : (int) ((long) k * p / parts) / align * align;
     }
 
     private static float[][] partials(int count, int floats) {

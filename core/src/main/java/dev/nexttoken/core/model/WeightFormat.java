@@ -13,12 +13,14 @@ public enum WeightFormat {
     /** bfloat16, the upper half of a float32, 2 bytes a weight (8 significant bits, float32's range). */
     BF16(2),
     /**
-     * 8-bit block quantization (as llama.cpp's Q8_0): each row of the matrix (its last axis) is cut
-     * into blocks of {@link #Q8_BLOCK} consecutive values, the last block of a row possibly shorter;
+     * 8-bit block quantization (as llama.cpp's Q8_0): each column of the matrix (its first axis)
+     * is cut into blocks of {@link #Q8_BLOCK} consecutive values, the last block possibly shorter;
      * a block keeps one scale {@code d = max|w| / 127}, rounded to float16, and its values as
      * signed bytes {@code q = round(w / d)} in {@code [-127, 127]} (all 0 when {@code d} is 0);
      * a weight reads as {@code q · d}. The bytes {@code [rows, cols]} and the float16 scales
-     * {@code [rows, ceil(cols / 32)]} are two arrays. About 1.06 bytes a weight.
+     * {@code [ceil(rows / 32), cols]} are two arrays. About 1.06 bytes a weight. For GPT-2's
+     * Conv1D matrices {@code [in, out]} the blocks run along the axis the products sum over, so
+     * the native kernels can multiply a whole block in integers (docs/FORMATS.md).
      */
     Q8(1);
 
@@ -36,8 +38,8 @@ public enum WeightFormat {
         return bytesPerWeight;
     }
 
-    /** @return the number of {@link #Q8} scales of a row of {@code cols} values */
-    public static int q8Blocks(int cols) {
-        return (cols + Q8_BLOCK - 1) / Q8_BLOCK;
+    /** @return the number of {@link #Q8} blocks (rows of scales) of a matrix of {@code rows} rows */
+    public static int q8Blocks(int rows) {
+        return (rows + Q8_BLOCK - 1) / Q8_BLOCK;
     }
 }

@@ -21,7 +21,7 @@ import java.util.Objects;
 /**
  * One weight matrix {@code [rows, cols]}, row-major, in memory in a {@link WeightFormat}: the
  * address of its values (and, for {@link WeightFormat#Q8}, of its float16 scales
- * {@code [rows, ceil(cols / 32)]}), as the kernels read it in place. It either owns its memory
+ * {@code [ceil(rows / 32), cols]}: one per 32 rows of a column), as the kernels read it in place. It either owns its memory
  * (Nd4j {@code BYTE} arrays, freed by {@link #close()}), or borrows it from a float32 array or a
  * mapped file, which the caller keeps alive.
  *
@@ -64,10 +64,9 @@ final class WeightMatrix implements AutoCloseable {
             throw new IllegalArgumentException(format + " [" + rows + ", " + cols + "] needs " + expected
                     + " bytes, has " + this.data.remaining());
         }
-        if (format == WeightFormat.Q8 && (this.scales == null
-                || this.scales.remaining() < (long) rows * WeightFormat.q8Blocks(cols) * 2)) {
-            throw new IllegalArgumentException("a Q8 matrix needs its float16 scales [" + rows + ", "
-                    + WeightFormat.q8Blocks(cols) + "]");
+        if (format == WeightFormat.Q8 && (this.scales == null || this.scales.remaining() < scaleCount(rows, cols) * 2)) {
+            throw new IllegalArgumentException("a Q8 matrix needs its float16 scales [" + WeightFormat.q8Blocks(rows)
+                    + ", " + cols + "]");
         }
     }
 
@@ -92,9 +91,15 @@ final class WeightMatrix implements AutoCloseable {
         return new WeightMatrix(format, rows, cols, data, scales, List.copyOf(owner), keep);
     }
 
+    /** The number of float16 scales of a Q8 matrix {@code [rows, cols]}. */
+    static long scaleCount(int rows, int cols) {
+        return (long) WeightFormat.q8Blocks(rows) * cols;
+    }
+
     /**
      * The float32 matrix {@code source [rows, cols]} in {@code format}, in new memory this matrix
-     * owns: rounded (F16, BF16) or quantized (Q8) row by row over the cores; for F32, a copy.
+     * owns: rounded (F16, BF16) row by row or quantized (Q8) block row by block row (32 rows) over
+     * the cores; for F32, a copy.
      */
     static WeightMatrix fromFloats(WeightFormat format, INDArray source) {
         int rows = (int) source.size(0);
@@ -102,23 +107,50 @@ final class WeightMatrix implements AutoCloseable {
         ByteBuffer in = VectorMatmulSupport.bytes(source.dataType() == DataType.FLOAT && !source.isView()
                 && source.ordering() == 'c' ? source : source.castTo(DataType.FLOAT).dup('c'));
         INDArray values = bytes((long) rows * cols * format.bytesPerWeight());
-        INDArray scaleArray = format == WeightFormat.Q8 ? bytes((long) rows * WeightFormat.q8Blocks(cols) * 2) : null;
+        INDArray scaleArray = format == WeightFormat.Q8 ? bytes(scaleCount(rows, cols) * 2) : null;
         ByteBuffer out = view(values);
         ByteBuffer scaleOut = scaleArray == null ? null : view(scaleArray);
-        ParallelRange.run(rows, 64, (from, to) -> {
-            float[] row = new float[cols];
-            for (int r = from; r < to; r++) {
-                in.duplicate().order(ByteOrder.nativeOrder()).position(r * cols * Float.BYTES).asFloatBuffer().get(row);
-                encodeRow(format, row, cols, out, (long) r * cols, scaleOut, (long) r * WeightFormat.q8Blocks(cols));
+        int unit = format == WeightFormat.Q8 ? WeightFormat.Q8_BLOCK : 1;     // rows encoded together
+        ParallelRange.run((rows + unit - 1) / unit, 64 / unit, (from, to) -> {
+            float[] block = new float[unit * cols];
+            for (int u = from; u < to; u++) {
+                int r0 = u * unit;
+                int count = Math.min(unit, rows - r0);
+                in.duplicate().order(ByteOrder.nativeOrder()).position(r0 * cols * Float.BYTES).asFloatBuffer()
+                        .get(block, 0, count * cols);
+                if (format == WeightFormat.Q8) {
+                    encodeQ8Block(block, count, cols, out, (long) r0 * cols, scaleOut, (long) u * cols);
+                } else {
+                    encodeRow(format, block, cols, out, (long) r0 * cols);
+                }
             }
         });
         List<INDArray> owner = scaleArray == null ? List.of(values) : List.of(values, scaleArray);
         return new WeightMatrix(format, rows, cols, out, scaleOut, owner, null);
     }
 
-    /** One row of {@code cols} floats in {@code format} at element {@code at} of {@code out} (and its scales at {@code scaleAt}). */
-    private static void encodeRow(WeightFormat format, float[] row, int cols, ByteBuffer out, long at,
-                                  ByteBuffer scales, long scaleAt) {
+    /**
+     * {@code count} rows (1 to 32, one block row) of {@code cols} floats as Q8 at element {@code at}
+     * of {@code out}, their scales (one per column) at element {@code scaleAt} of {@code scales}.
+     */
+    private static void encodeQ8Block(float[] block, int count, int cols, ByteBuffer out, long at, ByteBuffer scales,
+                                      long scaleAt) {
+        for (int j = 0; j < cols; j++) {
+            float amax = 0f;
+            for (int r = 0; r < count; r++) {
+                amax = Math.max(amax, Math.abs(block[r * cols + j]));
+            }
+            float d = amax / 127f;
+            float id = d != 0f ? 1f / d : 0f;
+            for (int r = 0; r < count; r++) {
+                out.put((int) (at + (long) r * cols + j), quantize(block[r * cols + j] * id));
+            }
+            scales.putShort((int) ((scaleAt + j) * 2), Float16.floatToHalf(d));
+        }
+    }
+
+    /** One row of {@code cols} floats in {@code format} (not Q8) at element {@code at} of {@code out}. */
+    private static void encodeRow(WeightFormat format, float[] row, int cols, ByteBuffer out, long at) {
         switch (format) {
             case F32 -> {
                 for (int j = 0; j < cols; j++) {
@@ -133,21 +165,6 @@ final class WeightMatrix implements AutoCloseable {
             case BF16 -> {
                 for (int j = 0; j < cols; j++) {
                     out.putShort((int) ((at + j) * 2), Float16.floatToBf16(row[j]));
-                }
-            }
-            case Q8 -> {
-                for (int b = 0, j0 = 0; j0 < cols; b++, j0 += WeightFormat.Q8_BLOCK) {
-                    int j1 = Math.min(cols, j0 + WeightFormat.Q8_BLOCK);
-                    float amax = 0f;
-                    for (int j = j0; j < j1; j++) {
-                        amax = Math.max(amax, Math.abs(row[j]));
-                    }
-                    float d = amax / 127f;
-                    float id = d != 0f ? 1f / d : 0f;
-                    for (int j = j0; j < j1; j++) {
-                        out.put((int) (at + j), quantize(row[j] * id));
-                    }
-                    scales.putShort((int) ((scaleAt + b) * 2), Float16.floatToHalf(d));
                 }
             }
             default -> throw new AssertionError(format);
@@ -165,12 +182,12 @@ final class WeightMatrix implements AutoCloseable {
         return format;
     }
 
-    /** @return the number of rows (the first axis as stored) */
+    /** @return the number of rows (the first axis as stored; Q8 blocks run along it) */
     int rows() {
         return rows;
     }
 
-    /** @return the number of columns (the last axis as stored; Q8 blocks run along it) */
+    /** @return the number of columns (the last axis as stored) */
     int cols() {
         return cols;
     }
@@ -193,7 +210,7 @@ final class WeightMatrix implements AutoCloseable {
     /** @return the bytes this matrix takes in memory, scales included */
     long byteSize() {
         return (long) rows * cols * format.bytesPerWeight()
-                + (format == WeightFormat.Q8 ? (long) rows * WeightFormat.q8Blocks(cols) * 2 : 0);
+                + (format == WeightFormat.Q8 ? scaleCount(rows, cols) * 2 : 0);
     }
 
     /**
@@ -218,7 +235,7 @@ final class WeightMatrix implements AutoCloseable {
         private final byte[] bytes;
 
         private RowReader(int width) {
-            this.shorts = format == WeightFormat.F16 || format == WeightFormat.BF16 ? new short[width] : null;
+            this.shorts = format != WeightFormat.F32 ? new short[width] : null;
             this.bytes = format == WeightFormat.Q8 ? new byte[width] : null;
         }
 
@@ -242,15 +259,9 @@ final class WeightMatrix implements AutoCloseable {
                 }
                 case Q8 -> {
                     data.get((int) (base + c0), bytes, 0, n);
-                    long scaleRow = (long) r * WeightFormat.q8Blocks(cols);
-                    int j = c0;
-                    while (j < c1) {
-                        int b = j / WeightFormat.Q8_BLOCK;
-                        int end = Math.min(c1, (b + 1) * WeightFormat.Q8_BLOCK);
-                        float d = Float16.halfToFloat(scales.getShort((int) ((scaleRow + b) * 2)));
-                        for (; j < end; j++) {
-                            out[off + j - c0] = bytes[j - c0] * d;
-                        }
+                    scales.asShortBuffer().get((r / WeightFormat.Q8_BLOCK) * cols + c0, shorts, 0, n);
+                    for (int j = 0; j < n; j++) {
+                        out[off + j] = bytes[j] * Float16.halfToFloat(shorts[j]);
                     }
                 }
                 default -> throw new AssertionError(format);
@@ -288,7 +299,7 @@ final class WeightMatrix implements AutoCloseable {
     /**
      * The tensors this matrix is stored as in a safetensors file under {@code name}: one of dtype
      * F32, F16 or BF16 {@code [rows, cols]}, or for Q8 {@code name} as I8 {@code [rows, cols]} and
-     * {@code name + ".q8_scales"} as F16 {@code [rows, ceil(cols / 32)]} (docs/FORMATS.md).
+     * {@code name + ".q8_scales"} as F16 {@code [ceil(rows / 32), cols]} (docs/FORMATS.md).
      */
     Map<String, RawTensor> toRawTensors(String name) {
         Map<String, RawTensor> tensors = new LinkedHashMap<>();
@@ -296,9 +307,8 @@ final class WeightMatrix implements AutoCloseable {
         ByteBuffer values = bytes().limit((int) ((long) rows * cols * format.bytesPerWeight()));
         tensors.put(name, new RawTensor(dtype(format), shape, values));
         if (format == WeightFormat.Q8) {
-            ByteBuffer s = scales.duplicate().order(ByteOrder.LITTLE_ENDIAN)
-                    .limit(rows * WeightFormat.q8Blocks(cols) * 2);
-            tensors.put(name + Q8_SCALES, new RawTensor(Dtype.F16, new long[]{rows, WeightFormat.q8Blocks(cols)}, s));
+            ByteBuffer s = scales.duplicate().order(ByteOrder.LITTLE_ENDIAN).limit((int) (scaleCount(rows, cols) * 2));
+            tensors.put(name + Q8_SCALES, new RawTensor(Dtype.F16, new long[]{WeightFormat.q8Blocks(rows), cols}, s));
         }
         return tensors;
     }

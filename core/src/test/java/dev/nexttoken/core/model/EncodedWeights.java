@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
  * A matrix {@code [rows, cols]} stored in one {@link WeightFormat} in native memory, for the
  * native kernels' tests, with its values as the format reads them ({@link #decoded}), computed in
  * Java independently of the kernels: F16 and BF16 round to nearest even; Q8 follows
- * {@link WeightFormat#Q8}'s rule (blocks of 32 along each row, {@code d = max|w| / 127} rounded
+ * {@link WeightFormat#Q8}'s rule (blocks of 32 down each column, {@code d = max|w| / 127} rounded
  * to float16, {@code q = round(w / d)} in {@code [-127, 127]}, a value reads {@code q · d}).
  */
 final class EncodedWeights implements AutoCloseable {
@@ -51,20 +51,21 @@ final class EncodedWeights implements AutoCloseable {
                 }
             }
             case Q8 -> {
-                int blocks = WeightFormat.q8Blocks(cols);
-                scaleBytes = ByteBuffer.allocate(rows * blocks * 2).order(ByteOrder.nativeOrder());
-                for (int r = 0; r < rows; r++) {
-                    for (int b = 0; b < blocks; b++) {
-                        int from = r * cols + b * WeightFormat.Q8_BLOCK;
-                        int to = r * cols + Math.min(cols, (b + 1) * WeightFormat.Q8_BLOCK);
+                int blocks = WeightFormat.q8Blocks(rows);
+                scaleBytes = ByteBuffer.allocate(blocks * cols * 2).order(ByteOrder.nativeOrder());
+                for (int b = 0; b < blocks; b++) {
+                    int r0 = b * WeightFormat.Q8_BLOCK;
+                    int r1 = Math.min(rows, r0 + WeightFormat.Q8_BLOCK);
+                    for (int j = 0; j < cols; j++) {
                         float max = 0;
-                        for (int i = from; i < to; i++) {
-                            max = Math.max(max, Math.abs(values[i]));
+                        for (int r = r0; r < r1; r++) {
+                            max = Math.max(max, Math.abs(values[r * cols + j]));
                         }
                         short half = floatToHalf(max / 127f);
                         float d = halfToFloat(half);
                         scaleBytes.putShort(half);
-                        for (int i = from; i < to; i++) {
+                        for (int r = r0; r < r1; r++) {
+                            int i = r * cols + j;
                             int q = d == 0 ? 0 : (int) Math.max(-127, Math.min(127, Math.round(values[i] / d)));
                             bytes.put(i, (byte) q);
                             decoded[i] = q * d;                     // exact: 8 by 11 significant bits

@@ -8,6 +8,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -45,13 +47,14 @@ class MatrixKernelsTest {
                             float[] y = floats(random, rows * n);
                             float[] start = y.clone();
                             kernels.decode(w, x, 0, rows, bias, accumulate, y, 0, s);
+                            float[] read = roundsRows(kernels, format) ? ProductReference.q8Rows(x, 0, rows, k) : x;
                             for (int r = 0; r < rows; r++) {
                                 for (int j = 0; j < n; j++) {
                                     double sum = (accumulate ? start[r * n + j] : 0) + bias[j];
                                     double scale = Math.abs(sum);
                                     for (int i = 0; i < k; i++) {
-                                        sum += (double) x[r * k + i] * ref[i][j];
-                                        scale += Math.abs(x[r * k + i] * ref[i][j]);
+                                        sum += (double) read[r * k + i] * ref[i][j];
+                                        scale += Math.abs(read[r * k + i] * ref[i][j]);
                                     }
                                     assertEquals(sum, y[r * n + j], 1e-5 * scale + 1e-7,
                                             format + " " + kernels.name() + " [" + k + "x" + n + "] rows " + rows);
@@ -114,32 +117,44 @@ class MatrixKernelsTest {
         }
     }
 
+    /** Q8 blocks run down the columns: a column of 40 values is a block of 32 and one of 8. */
     @Test
     void q8FollowsTheDocumentedRule() {
-        float[] values = new float[40];                          // one block of 32, one of 8
-        values[0] = 1.27f;                                       // d = 0.01
-        values[1] = -0.005f;                                     // -0.5 -> -1 (half away from zero)
-        values[2] = 0.015f;                                      // 1.5 -> 2
-        values[3] = -1.27f;
-        INDArray source = Nd4j.createFromArray(new float[][] {values});
+        float[][] values = new float[40][2];
+        values[0][0] = 1.27f;                                    // d = 0.01
+        values[1][0] = -0.005f;                                  // -0.5 -> -1 (half away from zero)
+        values[2][0] = 0.015f;                                   // 1.5 -> 2
+        values[3][0] = -1.27f;
+        values[0][1] = 0.5f;                                     // the other column: its own d
+        INDArray source = Nd4j.createFromArray(values);
         try (WeightMatrix q8 = WeightMatrix.fromFloats(WeightFormat.Q8, source)) {
             ByteBuffer bytes = q8.bytes();
             assertEquals(127, bytes.get(0));
-            assertEquals(-1, bytes.get(1));
-            assertEquals(2, bytes.get(2));
-            assertEquals(-127, bytes.get(3));
-            float[] row = new float[40];
-            q8.widenRow(0, 0, 40, row, 0);
+            assertEquals(127, bytes.get(1));
+            assertEquals(-1, bytes.get(2));
+            assertEquals(2, bytes.get(4));
+            assertEquals(-127, bytes.get(6));
+            float[] row = new float[2];
+            q8.widenRow(0, 0, 2, row, 0);
             float d = Float16.halfToFloat(Float16.floatToHalf(1.27f / 127f));
             assertEquals(127 * d, row[0], 0f);
-            for (int j = 32; j < 40; j++) {
-                assertEquals(0f, row[j], 0f, "an all-zero block has d = 0 and q = 0");
+            assertEquals(0.5f, row[1], 1e-3f);
+            for (int r = 32; r < 40; r++) {
+                q8.widenRow(r, 0, 2, row, 0);
+                assertEquals(0f, row[0], 0f, "an all-zero block has d = 0 and q = 0");
             }
+            assertEquals(List.of(2L, 2L), Arrays.stream(q8.toRawTensors("m").get("m" + WeightMatrix.Q8_SCALES).shape())
+                    .boxed().toList(), "scales [ceil(rows / 32), cols]");
         }
         assertEquals(127, WeightMatrix.quantize(200f));
         assertEquals(-127, WeightMatrix.quantize(-127.4f));
         assertEquals(3, WeightMatrix.quantize(2.5f));
         assertEquals(-3, WeightMatrix.quantize(-2.5f));
+    }
+
+    /** Whether {@code kernels} compute this format's products on x rounded to 8 bits (the integer Q8 kernels). */
+    private static boolean roundsRows(MatrixKernels kernels, WeightFormat format) {
+        return format == WeightFormat.Q8 && kernels.name().equals("native " + NativeKernels.Isa.AVX512_VNNI.label);
     }
 
     /** The stored matrix decoded from its bytes, independently of the kernels' code. */
@@ -157,7 +172,7 @@ class MatrixKernelsTest {
                     case F32 -> bytes.getFloat(at * 4);
                     case F16 -> halfToDouble(bytes.getShort(at * 2));
                     case BF16 -> Float.intBitsToFloat((bytes.getShort(at * 2) & 0xFFFF) << 16);
-                    case Q8 -> bytes.get(at) * halfToDouble(scales.getShort((r * ((cols + 31) / 32) + j / 32) * 2));
+                    case Q8 -> bytes.get(at) * halfToDouble(scales.getShort(((r / 32) * cols + j) * 2));
                 };
             }
         }

@@ -110,7 +110,7 @@ public final class NativeKernelsProbe {
         memory.add(values);
         long scales = 0;
         if (format == WeightFormat.Q8) {
-            BytePointer s = filled((long) rows * WeightFormat.q8Blocks(cols) * 2);
+            BytePointer s = filled((long) WeightFormat.q8Blocks(rows) * cols * 2);
             memory.add(s);
             scales = s.address();
         }
@@ -129,6 +129,6 @@ public final class NativeKernelsProbe {
 
     private static double bytes(WeightFormat format, int rows, int cols) {
         return (double) rows * cols * format.bytesPerWeight()
-                + (format == WeightFormat.Q8 ? (double) rows * WeightFormat.q8Blocks(cols) * 2 : 0);
+                + (format == WeightFormat.Q8 ? (double) WeightFormat.q8Blocks(rows) * cols * 2 : 0);
     }
 }

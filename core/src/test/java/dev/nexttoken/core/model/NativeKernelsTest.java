@@ -33,7 +33,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *
  * <p>Tolerance as in {@link ProductReference}: {@code |got - want| ≤ 1e-5 · sqrt(Σ term²)} per
  * output, stricter than relative to {@code Σ|x·w|}; float32 sums in another order stay far inside
- * it, a wrong or missing term (or a wrongly decoded weight) does not.
+ * it, a wrong or missing term (or a wrongly decoded weight) does not. The integer Q8 kernels
+ * ({@code avx512-vnni}) are held to it on {@code x} rounded as they document
+ * ({@link ProductReference#q8Rows}), so a wrongly rounded block fails too.
  */
 class NativeKernelsTest {
 
@@ -56,6 +58,9 @@ class NativeKernelsTest {
         }
         if (!isas.isEmpty() && flags.contains(" avx512f ")) {
             isas.add(Isa.AVX512);
+            if (hasVnni(flags)) {
+                isas.add(Isa.AVX512_VNNI);
+            }
         }
         for (Isa isa : isas) {
             assertTrue(NativeKernels.supports(isa), "this CPU has " + isa.label + " but the library does not run it");
@@ -74,12 +79,15 @@ class NativeKernelsTest {
         String flags = cpuFlags();
         boolean avx2 = flags.contains(" avx2 ") && flags.contains(" fma ") && flags.contains(" f16c ");
         boolean avx512 = avx2 && flags.contains(" avx512f ");
+        boolean vnni = avx512 && hasVnni(flags);
         assertEquals(avx2, NativeKernels.isAvailable(), "available exactly when the CPU has AVX2, FMA and F16C");
         String asked = System.getProperty(NativeKernels.VARIANT_PROPERTY, "");
-        String want = !avx2 ? "none" : avx512 && !asked.equals("avx2") ? "avx512" : "avx2";
+        String widest = !avx2 ? "none" : vnni ? "avx512-vnni" : avx512 ? "avx512" : "avx2";
+        String want = List.of("avx2", "avx512").contains(asked) && avx2 && (avx512 || asked.equals("avx2")) ? asked : widest;
         assertEquals(want, NativeKernels.variant(), "the widest variant this CPU runs");
         assertEquals(avx2, NativeKernels.supports(Isa.AVX2));
         assertEquals(avx512, NativeKernels.supports(Isa.AVX512));
+        assertEquals(vnni, NativeKernels.supports(Isa.AVX512_VNNI));
     }
 
     @Test
@@ -242,7 +250,8 @@ class NativeKernelsTest {
 
     /**
      * A product on F16, BF16 or Q8 weights gives the bits of the F32 product on their widened
-     * values (the kernels decode exactly, then do the F32 arithmetic), on each instruction set.
+     * values (the kernels decode exactly, then do the F32 arithmetic), on each instruction set;
+     * but for the integer Q8 kernels, which round x (the tests above hold them to that).
      */
     @Test
     void everyFormatGivesTheF32BitsOfItsWidenedWeights() {
@@ -251,6 +260,9 @@ class NativeKernelsTest {
             int k = 257;
             int n = 100;
             for (WeightFormat format : WeightFormat.values()) {
+                if (ProductReference.roundsRowsForQ8(isa, format)) {
+                    continue;
+                }
                 try (EncodedWeights w = EncodedWeights.random(format, random, k, n);
                      EncodedWeights f32 = new EncodedWeights(WeightFormat.F32, w.decoded, k, n)) {
                     int rows = 5;
@@ -266,14 +278,28 @@ class NativeKernelsTest {
     }
 
     /**
-     * The two variants are different code: AVX2 and AVX-512 sum a long dot product in different
-     * orders (8 against 16 lanes), so their bits differ somewhere, each within the tolerance. A
-     * call that ran the other variant than the one asked for would fail here.
+     * The variants are different code: AVX2 and AVX-512 sum a long dot product in different
+     * orders (8 against 16 lanes), and AVX-512 VNNI's Q8 product rounds x, so their bits differ
+     * somewhere, each within its tolerance. A call that ran another variant than the one asked
+     * for would fail here.
      */
     @Test
     void eachIsaRunsItsOwnKernels() {
         List<Isa> isas = isas();
-        assumeTrue(isas.size() == 2, "this CPU has one variant only");
+        if (isas.contains(Isa.AVX512_VNNI)) {
+            Random random = new Random(59);
+            try (EncodedWeights w = EncodedWeights.random(WeightFormat.Q8, random, 256, 64)) {
+                float[] x = VectorLmHeadTest.randomFloats(random, 256);
+                float[] plain = new float[64];
+                float[] vnni = new float[64];
+                NativeKernels.linear(Isa.AVX512, WeightFormat.Q8, w.address(), w.scales(), x, 0, 1, 256, 64, null,
+                        false, plain, 0);
+                NativeKernels.linear(Isa.AVX512_VNNI, WeightFormat.Q8, w.address(), w.scales(), x, 0, 1, 256, 64,
+                        null, false, vnni, 0);
+                assertFalse(Arrays.equals(plain, vnni), "AVX-512 and AVX-512 VNNI gave the same bits for Q8");
+            }
+        }
+        assumeTrue(isas.contains(Isa.AVX2) && isas.contains(Isa.AVX512), "this CPU has one variant only");
         Random random = new Random(53);
         int k = 768;
         int vocab = 600;
@@ -397,7 +423,8 @@ class NativeKernelsTest {
         }
         String what = isa.label + (gemm ? " gemm " : " ") + w.format + " rows=" + rows + " k=" + k + " n=" + n
                 + " bias=" + withBias + " accumulate=" + accumulate;
-        ProductReference.assertLinear(what, x, xOff, rows, k, w.decoded, n, bias, accumulate, before, y, yOff);
+        float[] read = ProductReference.roundsRowsForQ8(isa, w.format) ? ProductReference.q8Rows(x, xOff, rows, k) : x;
+        ProductReference.assertLinear(what, read, xOff, rows, k, w.decoded, n, bias, accumulate, before, y, yOff);
     }
 
     /** One {@link NativeKernels#dots} call of {@code rows} rows against the reference; guards after each row's output. */
@@ -444,6 +471,11 @@ class NativeKernelsTest {
     }
 
     /** The first "flags" line of /proc/cpuinfo, with a space at each end. */
+    /** AVX-512 BW, VL and VNNI, which the integer Q8 kernels need besides AVX-512F. */
+    private static boolean hasVnni(String flags) {
+        return flags.contains(" avx512bw ") && flags.contains(" avx512vl ") && flags.contains(" avx512_vnni ");
+    }
+
     private static String cpuFlags() {
         try {
             return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()

@@ -65,6 +65,38 @@ final class ProductReference {
         }
     }
 
+    /**
+     * {@code x}'s rows {@code [rows, k]} from {@code xOff} (a copy of the whole array) as the
+     * integer Q8 kernels ({@code avx512-vnni}) read them: each row's blocks of 32 values rounded to
+     * {@code q · sx}, {@code sx = max|x| / 127} and {@code q = rint(x · (127 / max|x|))}, as
+     * nexttoken_kernels.c documents; written here independently of it.
+     */
+    static float[] q8Rows(float[] x, int xOff, int rows, int k) {
+        float[] out = x.clone();
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < k; b += WeightFormat.Q8_BLOCK) {
+                int from = xOff + r * k + b;
+                int to = xOff + r * k + Math.min(k, b + WeightFormat.Q8_BLOCK);
+                float amax = 0f;
+                for (int i = from; i < to; i++) {
+                    amax = Math.max(amax, Math.abs(x[i]));
+                }
+                float inv = amax > 0f ? 127f / amax : 0f;
+                float sx = amax / 127f;
+                for (int i = from; i < to; i++) {
+                    float scaled = x[i] * inv;
+                    out[i] = (float) (Math.rint(scaled) * sx);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether the kernels of {@code isa} compute Q8's linear and gemm products on {@link #q8Rows}. */
+    static boolean roundsRowsForQ8(NativeKernels.Isa isa, WeightFormat format) {
+        return isa == NativeKernels.Isa.AVX512_VNNI && format == WeightFormat.Q8;
+    }
+
     /** That {@code call} throws an {@link IllegalArgumentException} with exactly this message. */
     static void assertMessage(String expected, Executable call) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
