@@ -57,7 +57,7 @@ final class CacheAttention {
      * there; without either, the loops of {@link #attendFour}.
      */
     private static final boolean NATIVE_PRODUCTS = NativeKernels.isAvailable();
-    private static final boolean PRODUCTS = NATIVE_PRODUCTS || VECTORS;
+    static final boolean PRODUCTS = NATIVE_PRODUCTS || VECTORS;
     /** Single queries (decode steps) use {@link VectorDecodeAttention}: vectors must tile {@link #KEY_BLOCK}. */
     private static final boolean DECODE_VECTORS = VECTORS && KEY_BLOCK % VectorDecodeAttention.L == 0;
 
@@ -189,8 +189,11 @@ final class CacheAttention {
         }
     }
 
-    /** {@code y[rows, n] = x[rows, k] · W}, {@code W}'s rows {@code ldw} apart, on the calling thread: see {@link #NATIVE_PRODUCTS}. */
-    private static void multiply(float[] x, int xOff, int rows, int k, float[] w, int wOff, int ldw, int n,
+    /**
+     * {@code y[rows, n] = x[rows, k] · W}, {@code W}'s rows {@code ldw} apart, on the calling
+     * thread: see {@link #NATIVE_PRODUCTS}. Only where {@link #PRODUCTS}.
+     */
+    static void multiply(float[] x, int xOff, int rows, int k, float[] w, int wOff, int ldw, int n,
                                  float[] y, int yOff) {
         if (NATIVE_PRODUCTS) {
             NativeKernels.multiply(x, xOff, rows, k, w, wOff, ldw, n, y, yOff);

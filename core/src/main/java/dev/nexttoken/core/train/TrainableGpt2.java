@@ -6,6 +6,7 @@ import dev.nexttoken.core.model.Gpt2Weights;
 import dev.nexttoken.core.model.LayerNormBackward;
 import dev.nexttoken.core.model.LayerWeights;
 import dev.nexttoken.core.model.RowSoftmax;
+import dev.nexttoken.core.model.TrainingAttention;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -317,6 +318,10 @@ public final class TrainableGpt2 {
 
     /** Causal self-attention of every position; keeps the attention weights {@code att} for the backward pass. */
     private void attention(INDArray qkv, INDArray att, INDArray y, Activations a) {
+        if (TrainingAttention.accepts(qkv, att, y)) {
+            TrainingAttention.forward(qkv, attentionShape(a), att, y);         // float32: Java arrays, all cores
+            return;
+        }
         splitHeads(qkv, a);                                                    // a.q, a.k, a.v: [B, nh, T, hs]
         Nd4j.matmul(a.q, a.k, att, false, true, false);                        // [B, nh, T, T]
         att.muli(1.0 / Math.sqrt(config.headSize()));
@@ -325,6 +330,10 @@ public final class TrainableGpt2 {
         Nd4j.matmul(att, a.v, a.y4, false, false, false);                      // [B, nh, T, hs]
         INDArray y4 = y.reshape('c', new long[] {a.batch, a.time, config.nHead(), config.headSize()}); // [B, T, nh, hs] view
         y4.assign(a.y4.permute(0, 2, 1, 3));                                   // merge heads: [N, C]
+    }
+
+    private TrainingAttention.Shape attentionShape(Activations a) {
+        return new TrainingAttention.Shape(a.batch, a.time, config.nHead(), config.headSize());
     }
 
     /** Copies q, k and v of the fused projection {@code [N, 3C]} into {@code a.q, a.k, a.v} {@code [B, nh, T, hs]}. */
@@ -512,6 +521,10 @@ public final class TrainableGpt2 {
 
     /** Backward of {@link #attention}: from {@code dy [N, C]} to {@code dQkv [N, 3C]} (overwritten). */
     private void attentionBackward(INDArray qkv, INDArray att, INDArray dy, INDArray dQkv, Activations a) {
+        if (TrainingAttention.accepts(qkv, att, dy, dQkv)) {
+            TrainingAttention.backward(qkv, attentionShape(a), att, dy, dQkv);
+            return;
+        }
         splitHeads(qkv, a);                                                    // q, k, v again
         INDArray dy4 = dy.reshape('c', new long[] {a.batch, a.time, config.nHead(), config.headSize()}); // [B, T, nh, hs]
         a.dy4.assign(dy4.permute(0, 2, 1, 3));                                 // [B, nh, T, hs]
