@@ -20,15 +20,17 @@
  *
  * Each kernel exists for two instruction sets, chosen with target attributes (no machine flags):
  * "avx2,fma,f16c" (8-float vectors; Haswell, Zen 1-3) and "avx512f" with the former (16-float
- * vectors; Skylake-X, Zen 4-5). variants() tells the caller which this CPU runs; the caller
- * picks one per call (NativeKernels: the widest, once per JVM; tests: each in turn).
+ * vectors; Skylake-X, Zen 4-5); a third variant, AVX-512 with VNNI, is the AVX-512 kernels but
+ * for Q8's products with W, done in integers (the section "AVX-512 VNNI" below). variants()
+ * tells the caller which this CPU runs; the caller picks one per call (NativeKernels: the
+ * widest, once per JVM; tests: each in turn).
  *
  * Row-count invariance: a row's result bits do not depend on how many rows share the call or
- * what they hold. Weights are decoded exactly to float32 first (F16 and BF16 widen exactly, and
- * q * d is exact in float32: 8 by 11 significant bits), then every output is computed by the
- * same sequence of float operations whatever the row count; continuous batching relies on it.
- * It also makes a product on F16/BF16/Q8 weights give the bits of the F32 product on the widened
- * weights, of the same instruction set.
+ * what they hold: every output is computed by the same sequence of operations whatever the row
+ * count; continuous batching relies on it. The float kernels decode weights exactly to float32
+ * first (F16 and BF16 widen exactly, and q * d is exact in float32: 8 by 11 significant bits),
+ * which also makes a product on F16/BF16/Q8 weights give the bits of the F32 product on the
+ * widened weights, of the same instruction set; the integer Q8 kernels round x and do not.
  *
  * The caller (dev.nexttoken.core.model.NativeKernels) splits the work over the cores (W's rows,
  * so each thread reads one contiguous run of memory), checks the arrays' bounds and the shapes,
@@ -290,7 +292,8 @@ PRIMITIVE_AVX512 float sum_avx512(__m512 v) { return _mm512_reduce_add_ps(v); }
  * are not the F32 product on the widened weights (WeightFormatsTest states the difference). A
  * row's results still depend on that row alone (its quantization, its integer sums and their
  * scaling in a fixed order), so decoding stays row-count invariant. A NaN or infinity in a block
- * of x makes its sx NaN or infinite, and so the outputs NaN, as in float32.
+ * of x makes its sx NaN, and so every output of the row NaN, as in float32; a block whose
+ * largest |value| is below Q8_TINY counts as zeros.
  *
  * vpdpbusd multiplies unsigned by signed bytes: W's bytes are offset by 128 (q + 128 in 1..255:
  * the sign bit flipped), and each block's integer sum starts at -128 * sum(xq) to take it back.
@@ -306,6 +309,7 @@ PRIMITIVE_AVX512 float sum_avx512(__m512 v) { return _mm512_reduce_add_ps(v); }
 #define QR 6                                /* rows of x per tile: 24 accumulators, 4 weights, x: 29 of 32 registers */
 #define QPF 8                               /* chunks ahead that each row of W is asked for (into L2) */
 #define QPACK (8 * 4)                       /* vectors per packed block of a chunk */
+#define Q8_TINY 1e-30f                      /* a block of x whose largest |value| is below this counts as zeros */
 
 /* Rows of x quantized per block of 32 values: [rows][blocks * 32] values, [rows][blocks] sx and starts. */
 typedef struct {
@@ -347,14 +351,18 @@ VNNI void q8_quantize(const float *x, int xstride, int count, int n_rows, const 
                                  : left <= 16 ? (__mmask16) 0 : (__mmask16) ((1u << (left - 16)) - 1u);
             const __m512 v0 = _mm512_maskz_loadu_ps(m0, xr + b * Q8_BLOCK);
             const __m512 v1 = _mm512_maskz_loadu_ps(m1, xr + b * Q8_BLOCK + 16);
+            const int nan = (_mm512_cmp_ps_mask(v0, v0, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(v1, v1, _CMP_UNORD_Q)) != 0;
             const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
-            const __m512 inv = _mm512_set1_ps(amax > 0.0f ? 127.0f / amax : 0.0f);
-            const __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, inv));     /* to nearest, ties to even */
-            const __m512i q1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, inv));
+            /* Q8_TINY: below it the block adds nothing visible (and 127 / amax would overflow) */
+            const int zero = nan || !(amax >= Q8_TINY) || amax > 3.0e38f;
+            const __m512 inv = _mm512_set1_ps(zero ? 0.0f : 127.0f / amax);
+            const __m512i q0 = zero ? _mm512_setzero_si512() : _mm512_cvtps_epi32(_mm512_mul_ps(v0, inv));
+            const __m512i q1 = zero ? _mm512_setzero_si512() : _mm512_cvtps_epi32(_mm512_mul_ps(v1, inv)); /* to nearest, ties to even */
             const size_t cell = (size_t) r * (size_t) out->blocks + (size_t) b;
             _mm_storeu_si128((__m128i *) (out->q + cell * Q8_BLOCK), _mm512_cvtepi32_epi8(q0));
             _mm_storeu_si128((__m128i *) (out->q + cell * Q8_BLOCK + 16), _mm512_cvtepi32_epi8(q1));
-            out->scale[cell] = amax / 127.0f;
+            /* a NaN or an infinity in the block: sx NaN, so that every output of the row is NaN, as in float32 */
+            out->scale[cell] = nan || amax > 3.0e38f ? __builtin_nanf("") : !(amax >= Q8_TINY) ? 0.0f : amax / 127.0f;
             out->start[cell] = -128 * _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
         }
     }
@@ -675,7 +683,7 @@ Java_dev_nexttoken_core_model_NativeKernels_dots(JNIEnv *env, jclass cls, jint i
 
 /*
  * y[yOff + r*n + j] += x[xOff + r*k, +k) . W[0..k), j] for r < m and j in [jFrom, jTo) (jFrom a
- * multiple of 2 * the variant's lanes); W at address w ([k, n] in `format`), Q8 scales at
+ * multiple of 2 * the variant's lanes, or of QC for the integer Q8 kernels); W at address w ([k, n] in `format`), Q8 scales at
  * address scales: a prompt's product, the columns of one core. x and those columns of y are
  * copied in, y's back out.
  */

@@ -106,7 +106,7 @@ public final class Generator implements AutoCloseable {
 
     /**
      * What computes the model's weight products ({@link Gpt2Model#kernel()}): for example
-     * {@code "native avx512"}, {@code "java"} or {@code "nd4j"}.
+     * {@code "native avx512-vnni"}, {@code "native avx512"}, {@code "java"} or {@code "nd4j"}.
      *
      * @return the kernel's name
      */

@@ -69,7 +69,7 @@ public final class Gpt2Model implements AutoCloseable {
 
     /**
      * What computes the products with the weight matrices, chosen once when the model is made:
-     * on the CPU fast path {@code "native avx512"} or {@code "native avx2"} (the native kernels,
+     * on the CPU fast path {@code "native avx512-vnni"}, {@code "native avx512"} or {@code "native avx2"} (the native kernels,
      * every weight format read in place) or {@code "java"} (the portable fallback: OpenBLAS and
      * the Vector API for float32, Java loops for the 16- and 8-bit formats); {@code "nd4j"} on the
      * {@link ComputePath#ND4J_OPS} path (float32 only: other formats are widened for it). See

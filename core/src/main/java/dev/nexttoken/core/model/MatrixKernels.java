@@ -12,8 +12,9 @@ import java.nio.FloatBuffer;
  * only place that knows about formats, so the forward pass does not branch on them. Chosen once
  * per model by {@link #choose}, with a {@link #name()} the model reports:
  * <ul>
- * <li>{@link Native} ({@code "native avx512"}, {@code "native avx2"}): {@link NativeKernels}
- * reads every format in place, accumulating in float32, for decode steps (1–16 rows at a time),
+ * <li>{@link Native} ({@code "native avx512-vnni"}, {@code "native avx512"}, {@code "native avx2"}):
+ * {@link NativeKernels} reads every format in place, accumulating in float32 (Q8 on
+ * {@code avx512-vnni}: in integers on 8-bit rows of x), for decode steps (1–16 rows at a time),
  * the lm_head and prompts; a decode step's results for a row do not depend on the other rows;</li>
  * <li>{@link Java} ({@code "java"}), on any platform without the native library: float32 on the
  * routes measured fastest before (OpenBLAS {@code sgemv}/{@code sgemm}, {@link VectorGemm},

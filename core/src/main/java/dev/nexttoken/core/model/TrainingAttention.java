@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.FloatBuffer;
+import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * The trainer's causal self-attention, forward and backward, in float32 over Java arrays: per
@@ -24,15 +25,12 @@ import java.nio.FloatBuffer;
  */
 public final class TrainingAttention {
 
-    /** Per thread: the working arrays of one pair, grown to the largest shape seen. */
-    private static final ScratchPool<Scratch> SCRATCH = new ScratchPool<>(Scratch::new);
-
     private TrainingAttention() {
     }
 
     /**
      * Whether these kernels run here (the native kernels or the Vector API) and take the arrays:
-     * float32, contiguous, c-order.
+     * float32, contiguous, c-order, each indexable by an {@code int}.
      *
      * @param arrays the operands
      * @return true if they can go through {@link #forward} / {@link #backward}
@@ -42,7 +40,8 @@ public final class TrainingAttention {
             return false;
         }
         for (INDArray a : arrays) {
-            if (a.dataType() != DataType.FLOAT || a.ordering() != 'c' || a.isView() || a.length() != a.data().length()) {
+            if (a.dataType() != DataType.FLOAT || a.ordering() != 'c' || a.isView() || a.length() != a.data().length()
+                    || a.length() > Integer.MAX_VALUE) {
                 return false;
             }
         }
@@ -57,17 +56,19 @@ public final class TrainingAttention {
      * @param shape batch {@code B}, time {@code T}, heads {@code nh}, head size {@code hs}
      * @param att   written: the weights
      * @param y     written: the result
+     * @param work  the caller's working arrays, kept between calls
      */
-    public static void forward(INDArray qkv, Shape shape, INDArray att, INDArray y) {
+    public static void forward(INDArray qkv, Shape shape, INDArray att, INDArray y, Workspace work) {
         FloatBuffer qkvs = qkv.data().asNioFloat();
         FloatBuffer atts = att.data().asNioFloat();
         FloatBuffer ys = y.data().asNioFloat();
         int t = shape.time();
         int hs = shape.headSize();
         ParallelRange.run(shape.batch() * shape.heads(), 1, (from, to) -> {
-            Scratch s = SCRATCH.take().size(t, hs);
+            Scratch s = work.take().size(t, hs);
             for (int pair = from; pair < to; pair++) {
                 s.read(qkvs, shape, pair);
+                transpose(s.k, t, hs, s.kT);
                 CacheAttention.multiply(s.q, 0, t, hs, s.kT, 0, t, t, s.p, 0);             // S = q·kᵀ  [T, T]
                 float scale = (float) (1 / Math.sqrt(hs));
                 for (int i = 0; i < t; i++) {
@@ -82,7 +83,7 @@ public final class TrainingAttention {
                 CacheAttention.multiply(s.p, 0, t, t, s.v, 0, hs, hs, s.out, 0);          // y = P·v  [T, hs]
                 s.writeHeads(ys, shape, pair, s.out, 0, 1);
             }
-            SCRATCH.give(s);
+            work.give(s);
         });
     }
 
@@ -94,8 +95,9 @@ public final class TrainingAttention {
      * @param att   the weights {@link #forward} kept
      * @param dy    the gradient of its result
      * @param dQkv  written: the gradient of {@code qkv}
+     * @param work  the caller's working arrays, kept between calls
      */
-    public static void backward(INDArray qkv, Shape shape, INDArray att, INDArray dy, INDArray dQkv) {
+    public static void backward(INDArray qkv, Shape shape, INDArray att, INDArray dy, INDArray dQkv, Workspace work) {
         FloatBuffer qkvs = qkv.data().asNioFloat();
         FloatBuffer atts = att.data().asNioFloat();
         FloatBuffer dys = dy.data().asNioFloat();
@@ -103,7 +105,7 @@ public final class TrainingAttention {
         int t = shape.time();
         int hs = shape.headSize();
         ParallelRange.run(shape.batch() * shape.heads(), 1, (from, to) -> {
-            Scratch s = SCRATCH.take().size(t, hs);
+            Scratch s = work.take().size(t, hs);
             for (int pair = from; pair < to; pair++) {
                 s.read(qkvs, shape, pair);
                 s.readHeads(dys, shape, pair, s.dy);
@@ -130,7 +132,7 @@ public final class TrainingAttention {
                 s.writeHeads(dQkvs, shape, pair, s.out, 1, 3);
                 s.writeHeads(dQkvs, shape, pair, s.dv, 2, 3);
             }
-            SCRATCH.give(s);
+            work.give(s);
         });
     }
 
@@ -154,6 +156,23 @@ public final class TrainingAttention {
     public record Shape(int batch, int time, int heads, int headSize) {
         int width() {
             return heads * headSize;
+        }
+    }
+
+    /**
+     * The working arrays of one caller's calls (a trainer's: a step makes a dozen), kept between
+     * them: one set per chunk in flight, so at most one per core.
+     */
+    public static final class Workspace {
+        private final ConcurrentLinkedDeque<Scratch> free = new ConcurrentLinkedDeque<>();
+
+        Scratch take() {
+            Scratch s = free.pollLast();
+            return s != null ? s : new Scratch();
+        }
+
+        void give(Scratch s) {
+            free.addLast(s);
         }
     }
 
@@ -190,7 +209,7 @@ public final class TrainingAttention {
             return this;
         }
 
-        /** q, k, v {@code [T, hs]} of pair {@code pair = b·nh + h} from {@code qkv [B·T, 3C]}, and kᵀ {@code [hs, T]}. */
+        /** q, k, v {@code [T, hs]} of pair {@code pair = b·nh + h} from {@code qkv [B·T, 3C]}. */
         void read(FloatBuffer qkv, Shape shape, int pair) {
             int t = shape.time();
             int hs = shape.headSize();
@@ -203,7 +222,6 @@ public final class TrainingAttention {
                 qkv.get(row + c, k, i * hs, hs);
                 qkv.get(row + 2 * c, v, i * hs, hs);
             }
-            transpose(k, t, hs, kT);
         }
 
         /** {@code into [T, hs]} = pair {@code pair}'s columns of {@code rows [B·T, C]}. */

@@ -319,29 +319,30 @@ public final class TrainableGpt2 {
     /** Causal self-attention of every position; keeps the attention weights {@code att} for the backward pass. */
     private void attention(INDArray qkv, INDArray att, INDArray y, Activations a) {
         if (TrainingAttention.accepts(qkv, att, y)) {
-            TrainingAttention.forward(qkv, attentionShape(a), att, y);         // float32: Java arrays, all cores
+            TrainingAttention.forward(qkv, attentionShape(a), att, y, a.attentionWork); // float32: Java arrays, all cores
             return;
         }
-        splitHeads(qkv, a);                                                    // a.q, a.k, a.v: [B, nh, T, hs]
-        Nd4j.matmul(a.q, a.k, att, false, true, false);                        // [B, nh, T, T]
+        Nd4jAttention b = a.nd4jAttention();
+        splitHeads(qkv, a, b);                                                 // b.q, b.k, b.v: [B, nh, T, hs]
+        Nd4j.matmul(b.q, b.k, att, false, true, false);                        // [B, nh, T, T]
         att.muli(1.0 / Math.sqrt(config.headSize()));
-        Nd4j.exec(new BroadcastAddOp(att, a.mask, att, 2, 3));                  // −∞ above the diagonal
+        Nd4j.exec(new BroadcastAddOp(att, b.mask, att, 2, 3));                  // −∞ above the diagonal
         Nd4j.exec(new SoftMax(att, att, 3));
-        Nd4j.matmul(att, a.v, a.y4, false, false, false);                      // [B, nh, T, hs]
+        Nd4j.matmul(att, b.v, b.y4, false, false, false);                      // [B, nh, T, hs]
         INDArray y4 = y.reshape('c', new long[] {a.batch, a.time, config.nHead(), config.headSize()}); // [B, T, nh, hs] view
-        y4.assign(a.y4.permute(0, 2, 1, 3));                                   // merge heads: [N, C]
+        y4.assign(b.y4.permute(0, 2, 1, 3));                                   // merge heads: [N, C]
     }
 
     private TrainingAttention.Shape attentionShape(Activations a) {
         return new TrainingAttention.Shape(a.batch, a.time, config.nHead(), config.headSize());
     }
 
-    /** Copies q, k and v of the fused projection {@code [N, 3C]} into {@code a.q, a.k, a.v} {@code [B, nh, T, hs]}. */
-    private void splitHeads(INDArray qkv, Activations a) {
+    /** Copies q, k and v of the fused projection {@code [N, 3C]} into {@code b.q, b.k, b.v} {@code [B, nh, T, hs]}. */
+    private void splitHeads(INDArray qkv, Activations a, Nd4jAttention b) {
         INDArray split = qkv.reshape('c', new long[] {a.batch, a.time, 3, config.nHead(), config.headSize()}); // [B, T, 3, nh, hs]
-        a.q.assign(part(split, 0));
-        a.k.assign(part(split, 1));
-        a.v.assign(part(split, 2));
+        b.q.assign(part(split, 0));
+        b.k.assign(part(split, 1));
+        b.v.assign(part(split, 2));
     }
 
     /** Query, key or value ({@code which} = 0, 1, 2) of {@code [B, T, 3, nh, hs]} as a view {@code [B, nh, T, hs]}. */
@@ -522,24 +523,25 @@ public final class TrainableGpt2 {
     /** Backward of {@link #attention}: from {@code dy [N, C]} to {@code dQkv [N, 3C]} (overwritten). */
     private void attentionBackward(INDArray qkv, INDArray att, INDArray dy, INDArray dQkv, Activations a) {
         if (TrainingAttention.accepts(qkv, att, dy, dQkv)) {
-            TrainingAttention.backward(qkv, attentionShape(a), att, dy, dQkv);
+            TrainingAttention.backward(qkv, attentionShape(a), att, dy, dQkv, a.attentionWork);
             return;
         }
-        splitHeads(qkv, a);                                                    // q, k, v again
+        Nd4jAttention b = a.nd4jAttention();
+        splitHeads(qkv, a, b);                                                 // q, k, v again
         INDArray dy4 = dy.reshape('c', new long[] {a.batch, a.time, config.nHead(), config.headSize()}); // [B, T, nh, hs]
-        a.dy4.assign(dy4.permute(0, 2, 1, 3));                                 // [B, nh, T, hs]
-        Nd4j.matmul(a.dy4, a.v, a.dAtt, false, true, false);                   // dAtt = dy · vᵀ   [B, nh, T, T]
-        Nd4j.matmul(att, a.dy4, a.dv, true, false, false);                     // dv = attᵀ · dy   [B, nh, T, hs]
+        b.dy4.assign(dy4.permute(0, 2, 1, 3));                                 // [B, nh, T, hs]
+        Nd4j.matmul(b.dy4, b.v, b.dAtt, false, true, false);                   // dAtt = dy · vᵀ   [B, nh, T, T]
+        Nd4j.matmul(att, b.dy4, b.dv, true, false, false);                     // dv = attᵀ · dy   [B, nh, T, hs]
         // softmax: dS = att ⊙ (dAtt − Σ_j dAtt ⊙ att)
-        INDArray rowSums = a.tmpAtt.assign(a.dAtt).muli(att).sum(3);           // [B, nh, T]
-        Nd4j.exec(new BroadcastSubOp(a.dAtt, rowSums, a.dAtt, 0, 1, 2));
-        a.dAtt.muli(att).muli(1.0 / Math.sqrt(config.headSize()));             // through the 1/√hs scale
-        Nd4j.matmul(a.dAtt, a.k, a.dq, false, false, false);                   // dq = dS · k      [B, nh, T, hs]
-        Nd4j.matmul(a.dAtt, a.q, a.dk, true, false, false);                    // dk = dSᵀ · q     [B, nh, T, hs]
+        INDArray rowSums = b.tmpAtt.assign(b.dAtt).muli(att).sum(3);           // [B, nh, T]
+        Nd4j.exec(new BroadcastSubOp(b.dAtt, rowSums, b.dAtt, 0, 1, 2));
+        b.dAtt.muli(att).muli(1.0 / Math.sqrt(config.headSize()));             // through the 1/√hs scale
+        Nd4j.matmul(b.dAtt, b.k, b.dq, false, false, false);                   // dq = dS · k      [B, nh, T, hs]
+        Nd4j.matmul(b.dAtt, b.q, b.dk, true, false, false);                    // dk = dSᵀ · q     [B, nh, T, hs]
         INDArray split = dQkv.reshape('c', new long[] {a.batch, a.time, 3, config.nHead(), config.headSize()}); // [B, T, 3, nh, hs]
-        part(split, 0).assign(a.dq);
-        part(split, 1).assign(a.dk);
-        part(split, 2).assign(a.dv);
+        part(split, 0).assign(b.dq);
+        part(split, 1).assign(b.dk);
+        part(split, 2).assign(b.dv);
     }
 
     /** {@code dwte[ids[n]] += dx[n]} and {@code dwpe[t] += Σ_b dx[b·T + t]}. */
@@ -643,9 +645,9 @@ public final class TrainableGpt2 {
         final INDArray x;                                   // residual stream [N, C]
         final INDArray[] ln1Hat, ln1Rstd, ln1Out, qkv, att, attY, ln2Hat, ln2Rstd, ln2Out, fcPre, fcTanh, fcAct;
         final INDArray lnFHat, lnFRstd, lnFOut;
-        final INDArray mask;                                // [T, T]: 0 on and below the diagonal, −∞ above
-        final INDArray q, k, v, y4, dy4, dq, dk, dv;        // [B, nh, T, hs]
-        final INDArray dAtt, tmpAtt;                        // [B, nh, T, T]
+        /** The Nd4j attention's working arrays, made on its first use: {@link TrainingAttention} needs none. */
+        private Nd4jAttention nd4jAttention;
+        final TrainingAttention.Workspace attentionWork = new TrainingAttention.Workspace();
         final INDArray tmpC, tmpC2, dx, dh, dy;             // [N, C]
         final INDArray dQkv;                                // [N, 3C]
         final INDArray dFc, tmp4C, tmp4C2;                  // [N, 4C]
@@ -671,7 +673,6 @@ public final class TrainableGpt2 {
             fcPre = new INDArray[layers];
             fcTanh = new INDArray[layers];
             fcAct = new INDArray[layers];
-            long[] heads = {batch, config.nHead(), time, config.headSize()};
             long[] scores = {batch, config.nHead(), time, time};
             for (int l = 0; l < layers; l++) {
                 ln1Hat[l] = buffer(rowsC);
@@ -690,23 +691,6 @@ public final class TrainableGpt2 {
             lnFHat = buffer(rowsC);
             lnFRstd = buffer(new long[] {rows, 1});
             lnFOut = buffer(rowsC);
-            double[] maskValues = new double[time * time];
-            for (int i = 0; i < time; i++) {
-                for (int j = i + 1; j < time; j++) {
-                    maskValues[i * time + j] = Double.NEGATIVE_INFINITY;
-                }
-            }
-            mask = Nd4j.create(maskValues, new long[] {time, time}, 'c').castTo(dataType);
-            q = buffer(heads);
-            k = buffer(heads);
-            v = buffer(heads);
-            y4 = buffer(heads);
-            dy4 = buffer(heads);
-            dq = buffer(heads);
-            dk = buffer(heads);
-            dv = buffer(heads);
-            dAtt = buffer(scores);
-            tmpAtt = buffer(scores);
             tmpC = buffer(rowsC);
             tmpC2 = buffer(rowsC);
             dx = buffer(rowsC);
@@ -718,8 +702,46 @@ public final class TrainableGpt2 {
             tmp4C2 = buffer(new long[] {rows, 4 * c});
         }
 
+        /** The Nd4j attention's arrays, made on the first call. */
+        Nd4jAttention nd4jAttention() {
+            if (nd4jAttention == null) {
+                nd4jAttention = new Nd4jAttention(this);
+            }
+            return nd4jAttention;
+        }
+
         private INDArray buffer(long[] shape) {
             return Nd4j.createUninitialized(dataType, shape, 'c');
+        }
+    }
+
+    /** The working arrays of the Nd4j attention ({@link #attention} where {@link TrainingAttention} does not run). */
+    private final class Nd4jAttention {
+        final INDArray mask;                                // [T, T]: 0 on and below the diagonal, −∞ above
+        final INDArray q, k, v, y4, dy4, dq, dk, dv;        // [B, nh, T, hs]
+        final INDArray dAtt, tmpAtt;                        // [B, nh, T, T]
+
+        Nd4jAttention(Activations a) {
+            int time = a.time;
+            long[] heads = {a.batch, config.nHead(), time, config.headSize()};
+            long[] scores = {a.batch, config.nHead(), time, time};
+            double[] maskValues = new double[time * time];
+            for (int i = 0; i < time; i++) {
+                for (int j = i + 1; j < time; j++) {
+                    maskValues[i * time + j] = Double.NEGATIVE_INFINITY;
+                }
+            }
+            mask = Nd4j.create(maskValues, new long[] {time, time}, 'c').castTo(dataType);
+            q = a.buffer(heads);
+            k = a.buffer(heads);
+            v = a.buffer(heads);
+            y4 = a.buffer(heads);
+            dy4 = a.buffer(heads);
+            dq = a.buffer(heads);
+            dk = a.buffer(heads);
+            dv = a.buffer(heads);
+            dAtt = a.buffer(scores);
+            tmpAtt = a.buffer(scores);
         }
     }
 }

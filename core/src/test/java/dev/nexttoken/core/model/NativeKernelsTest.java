@@ -249,6 +249,42 @@ class NativeKernelsTest {
     }
 
     /**
+     * A NaN or an infinity in a row of x makes every output of that row non-finite, as in
+     * float32, and leaves the other rows finite: on every format and instruction set, decode
+     * steps and prompts (the integer Q8 kernels round x per block, which must not hide it).
+     */
+    @Test
+    void aNonFiniteValueInARowOfXIsNotHidden() {
+        for (Isa isa : isas()) {
+            for (WeightFormat format : WeightFormat.values()) {
+                Random random = new Random(61 * format.ordinal() + isa.code);
+                int k = 100;
+                int n = 70;
+                try (EncodedWeights w = EncodedWeights.random(format, random, k, n)) {
+                    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+                        for (boolean gemm : new boolean[] {false, true}) {
+                            int rows = 3;
+                            float[] x = VectorLmHeadTest.randomFloats(random, rows * k);
+                            x[k + 37] = bad;                                            // row 1
+                            float[] y = new float[rows * n];
+                            if (gemm) {
+                                NativeKernels.gemm(isa, format, w.address(), w.scales(), x, 0, rows, k, n, null, false, y, 0);
+                            } else {
+                                NativeKernels.linear(isa, format, w.address(), w.scales(), x, 0, rows, k, n, null, false, y, 0);
+                            }
+                            String what = isa.label + " " + format + (gemm ? " gemm " : " linear ") + bad;
+                            for (int j = 0; j < n; j++) {
+                                assertTrue(Float.isFinite(y[j]) && Float.isFinite(y[2 * n + j]), what + ": other rows");
+                                assertFalse(Float.isFinite(y[n + j]), what + ": column " + j + " is " + y[n + j]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * A product on F16, BF16 or Q8 weights gives the bits of the F32 product on their widened
      * values (the kernels decode exactly, then do the F32 arithmetic), on each instruction set;
      * but for the integer Q8 kernels, which round x (the tests above hold them to that).
@@ -470,12 +506,12 @@ class NativeKernelsTest {
         return os.startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64"));
     }
 
-    /** The first "flags" line of /proc/cpuinfo, with a space at each end. */
     /** AVX-512 BW, VL and VNNI, which the integer Q8 kernels need besides AVX-512F. */
     private static boolean hasVnni(String flags) {
         return flags.contains(" avx512bw ") && flags.contains(" avx512vl ") && flags.contains(" avx512_vnni ");
     }
 
+    /** The first "flags" line of /proc/cpuinfo, with a space at each end. */
     private static String cpuFlags() {
         try {
             return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()

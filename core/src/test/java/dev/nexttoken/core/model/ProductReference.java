@@ -68,8 +68,9 @@ final class ProductReference {
     /**
      * {@code x}'s rows {@code [rows, k]} from {@code xOff} (a copy of the whole array) as the
      * integer Q8 kernels ({@code avx512-vnni}) read them: each row's blocks of 32 values rounded to
-     * {@code q · sx}, {@code sx = max|x| / 127} and {@code q = rint(x · (127 / max|x|))}, as
-     * nexttoken_kernels.c documents; written here independently of it.
+     * {@code q · sx}, {@code sx = max|x| / 127} and {@code q = rint(x · (127 / max|x|))}, a block
+     * whose {@code max|x|} is below {@code 1e-30} as zeros, as nexttoken_kernels.c documents;
+     * written here independently of it (finite x only).
      */
     static float[] q8Rows(float[] x, int xOff, int rows, int k) {
         float[] out = x.clone();
@@ -81,7 +82,7 @@ final class ProductReference {
                 for (int i = from; i < to; i++) {
                     amax = Math.max(amax, Math.abs(x[i]));
                 }
-                float inv = amax > 0f ? 127f / amax : 0f;
+                float inv = amax >= 1e-30f ? 127f / amax : 0f;
                 float sx = amax / 127f;
                 for (int i = from; i < to; i++) {
                     float scaled = x[i] * inv;
