@@ -18,6 +18,13 @@ final class Checks {
 
     /** Index of the first NaN, +inf or -inf in the row, or -1 when every logit is finite. */
     static int indexOfNonFinite(float[] row) {
+        float any = 0f;
+        for (float v : row) {
+            any = Math.max(any, v - v);                                  // NaN, and stays NaN, at the first non-finite
+        }
+        if (any == 0f) {
+            return -1;                                                    // one pass without a branch: the usual case
+        }
         for (int i = 0; i < row.length; i++) {
             float v = row[i];
             if (v - v != 0f) {                                            // NaN for NaN and for both infinities
@@ -44,15 +51,10 @@ final class Checks {
      */
     static float maxOrNaN(float[] row) {
         float max = Float.NEGATIVE_INFINITY;
-        boolean nan = false;
         for (float v : row) {
-            if (v > max) {
-                max = v;
-            } else if (v != v) {
-                nan = true;
-            }
+            max = Math.max(max, v);                                       // NaN once any value is NaN
         }
-        return nan ? Float.NaN : max;
+        return max;
     }
 
     /**

@@ -26,7 +26,53 @@ final class Selection {
         if (k < 1 || k > n) {
             throw new IllegalArgumentException("k must be in [1, " + n + "], got " + k);
         }
-        return k <= HEAP_LIMIT ? kthLargestByHeap(values, k) : kthLargestBySelect(values, k);
+        if (k > HEAP_LIMIT) {
+            return kthLargestBySelect(values, k);
+        }
+        float bySample = kthLargestOfCandidates(values, k);
+        return bySample == bySample ? bySample : kthLargestByHeap(values, k);
+    }
+
+    /** Rows at least this long (and {@link #SAMPLE_FACTOR} times k) try {@link #kthLargestOfCandidates} first. */
+    static final int SAMPLE_MIN_LENGTH = 4096;
+    /** Evenly spaced values {@link #kthLargestOfCandidates} looks at to choose its threshold. */
+    static final int SAMPLES = 1024;
+    private static final int SAMPLE_FACTOR = 8;
+
+    /**
+     * The k-th largest value through a threshold, or NaN when that does not apply: {@code t} is a
+     * large value of {@link #SAMPLES} evenly spaced ones (about twice as many of them at or above
+     * it as the row's k-th largest would give, and a few more); one pass gathers the values
+     * {@code >= t}, and when there are at least k of them the k-th largest of those is the row's
+     * (exact, whatever the sample). On a long row most values are below {@code t}, so this is one
+     * cheap pass and a heap over a few hundred candidates, rather than a heap whose cost depends
+     * on the order of the values (an ascending row pushes every value through it).
+     */
+    static float kthLargestOfCandidates(float[] values, int k) {
+        int n = values.length;
+        if (n < SAMPLE_MIN_LENGTH || n < SAMPLE_FACTOR * k) {
+            return Float.NaN;
+        }
+        float[] sample = new float[SAMPLES];
+        for (int i = 0; i < SAMPLES; i++) {
+            sample[i] = values[(int) ((long) i * n / SAMPLES)];
+        }
+        int rank = (int) Math.min(SAMPLES, 2L * k * SAMPLES / n + 4);
+        float threshold = kthLargestByHeap(sample, rank);
+        float[] candidates = new float[Math.min(n / 2, SAMPLE_FACTOR * (k + SAMPLES))];
+        int count = 0;
+        for (float v : values) {
+            if (v >= threshold) {
+                if (count == candidates.length) {
+                    return Float.NaN;                    // the threshold keeps too much: no saving
+                }
+                candidates[count++] = v;
+            }
+        }
+        if (count < k) {
+            return Float.NaN;                            // too few candidates for k
+        }
+        return kthLargestByHeap(Arrays.copyOf(candidates, count), k);
     }
 
     /** Bounded min-heap of the k largest values seen so far; its root is the answer. */

@@ -13,9 +13,11 @@ package dev.nexttoken.sampling;
  * With {@code minTokensToKeep} above k, that many are kept instead, as Hugging Face's
  * {@code max(top_k, min_tokens_to_keep)}.
  *
- * <p>Implementation: the k-th largest value comes from a partial selection, not a sort: a bounded
- * min-heap of k floats for {@code k <= 1024} (one pass over the row), a quickselect on a copy
- * above that. Stateless and thread-safe.
+ * <p>Implementation: the k-th largest value comes from a partial selection, not a sort: for
+ * {@code k <= 1024}, on a long row, the values at or above a threshold taken from 1,024 evenly
+ * spaced ones (one pass), then a bounded min-heap of k floats over those few (exact: the
+ * threshold is used only when at least k values pass it; else the heap goes over the whole
+ * row); a quickselect on a copy above that. Stateless and thread-safe.
  */
 public final class TopKProcessor implements RowLogitsProcessor, BuiltIn {
 

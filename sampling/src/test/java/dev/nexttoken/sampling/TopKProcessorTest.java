@@ -3,7 +3,9 @@ package dev.nexttoken.sampling;
 import static dev.nexttoken.sampling.Fixtures.NEG_INF;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -71,6 +73,43 @@ class TopKProcessorTest {
                 assertEquals(expected, Selection.kthLargestBySelect(row, k), "select k=" + k);
             }
         }
+    }
+
+    /**
+     * The threshold path of a long row gives the sorted row's k-th largest on rows that make a
+     * heap slow (ascending), that put the sample's values high (descending), with many ties and
+     * -inf, and on a vocabulary-sized Gaussian row; it applies to long rows of distinct values.
+     */
+    @Test
+    void candidatesThroughASampledThresholdAgreeWithSorting() {
+        Random random = new Random(13);
+        int n = 50_257;
+        for (String shape : new String[] {"gaussian", "ascending", "descending", "ties"}) {
+            float[] row = new float[n];
+            for (int i = 0; i < n; i++) {
+                row[i] = switch (shape) {
+                    case "gaussian" -> (float) (random.nextGaussian() * 3);
+                    case "ascending" -> i / 1000f;
+                    case "descending" -> -i / 1000f;
+                    default -> random.nextInt(20) == 0 ? NEG_INF : random.nextInt(50);
+                };
+            }
+            float[] sorted = row.clone();
+            Arrays.sort(sorted);
+            for (int k : new int[] {1, 40, 200, 1000, 1024}) {
+                float expected = sorted[n - k];
+                assertEquals(expected, Selection.kthLargest(row, k), shape + " k=" + k);
+                float byThreshold = Selection.kthLargestOfCandidates(row, k);
+                if (!Float.isNaN(byThreshold)) {
+                    assertEquals(expected, byThreshold, shape + " k=" + k + " through the threshold");
+                }
+            }
+            if (!shape.equals("ties")) {
+                assertFalse(Float.isNaN(Selection.kthLargestOfCandidates(row, 200)),
+                        shape + ": the threshold applies to a long row of distinct values");
+            }
+        }
+        assertTrue(Float.isNaN(Selection.kthLargestOfCandidates(new float[100], 1)), "short rows take the heap");
     }
 
     @Test
