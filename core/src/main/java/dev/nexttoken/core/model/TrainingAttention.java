@@ -64,26 +64,22 @@ public final class TrainingAttention {
         FloatBuffer ys = y.data().asNioFloat();
         int t = shape.time();
         int hs = shape.headSize();
-        ParallelRange.run(shape.batch() * shape.heads(), 1, (from, to) -> {
-            Scratch s = work.take().size(t, hs);
-            for (int pair = from; pair < to; pair++) {
-                s.read(qkvs, shape, pair);
-                transpose(s.k, t, hs, s.kT);
-                CacheAttention.multiply(s.q, 0, t, hs, s.kT, 0, t, t, s.p, 0);             // S = q·kᵀ  [T, T]
-                float scale = (float) (1 / Math.sqrt(hs));
-                for (int i = 0; i < t; i++) {
-                    int row = i * t;
-                    for (int j = 0; j <= i; j++) {
-                        s.p[row + j] *= scale;
-                    }
-                    CacheAttention.softmax(s.p, row, i + 1);                              // P, causal
-                    java.util.Arrays.fill(s.p, row + i + 1, row + t, 0f);
+        float scale = (float) (1 / Math.sqrt(hs));
+        eachPair(shape, work, (s, pair) -> {
+            s.read(qkvs, shape, pair);
+            transpose(s.k, t, hs, s.kT);
+            CacheAttention.multiply(s.q, 0, t, hs, s.kT, 0, t, t, s.p, 0);             // S = q·kᵀ  [T, T]
+            for (int i = 0; i < t; i++) {
+                int row = i * t;
+                for (int j = 0; j <= i; j++) {
+                    s.p[row + j] *= scale;
                 }
-                atts.put(pair * t * t, s.p, 0, t * t);
-                CacheAttention.multiply(s.p, 0, t, t, s.v, 0, hs, hs, s.out, 0);          // y = P·v  [T, hs]
-                s.writeHeads(ys, shape, pair, s.out, 0, 1);
+                CacheAttention.softmax(s.p, row, i + 1);                              // P, causal
+                java.util.Arrays.fill(s.p, row + i + 1, row + t, 0f);
             }
-            work.give(s);
+            atts.put(pair * t * t, s.p, 0, t * t);
+            CacheAttention.multiply(s.p, 0, t, t, s.v, 0, hs, hs, s.out, 0);          // y = P·v  [T, hs]
+            s.writeHeads(ys, shape, pair, s.out, 0, 1);
         });
     }
 
@@ -104,33 +100,46 @@ public final class TrainingAttention {
         FloatBuffer dQkvs = dQkv.data().asNioFloat();
         int t = shape.time();
         int hs = shape.headSize();
-        ParallelRange.run(shape.batch() * shape.heads(), 1, (from, to) -> {
-            Scratch s = work.take().size(t, hs);
-            for (int pair = from; pair < to; pair++) {
-                s.read(qkvs, shape, pair);
-                s.readHeads(dys, shape, pair, s.dy);
-                atts.get(pair * t * t, s.p, 0, t * t);
-                transpose(s.v, t, hs, s.vT);
-                CacheAttention.multiply(s.dy, 0, t, hs, s.vT, 0, t, t, s.dp, 0);         // dP = dy·vᵀ  [T, T]
-                transpose(s.p, t, t, s.pT);
-                CacheAttention.multiply(s.pT, 0, t, t, s.dy, 0, hs, hs, s.dv, 0);        // dv = Pᵀ·dy  [T, hs]
-                float scale = (float) (1 / Math.sqrt(hs));
-                for (int i = 0; i < t; i++) {                                             // dS, in dp
-                    int row = i * t;
-                    float dot = 0f;
-                    for (int j = 0; j <= i; j++) {
-                        dot += s.dp[row + j] * s.p[row + j];
-                    }
-                    for (int j = 0; j < t; j++) {
-                        s.dp[row + j] = s.p[row + j] * (s.dp[row + j] - dot) * scale;
-                    }
+        float scale = (float) (1 / Math.sqrt(hs));
+        eachPair(shape, work, (s, pair) -> {
+            s.read(qkvs, shape, pair);
+            s.readHeads(dys, shape, pair, s.dy);
+            atts.get(pair * t * t, s.p, 0, t * t);
+            transpose(s.v, t, hs, s.vT);
+            CacheAttention.multiply(s.dy, 0, t, hs, s.vT, 0, t, t, s.dp, 0);         // dP = dy·vᵀ  [T, T]
+            transpose(s.p, t, t, s.pT);
+            CacheAttention.multiply(s.pT, 0, t, t, s.dy, 0, hs, hs, s.dv, 0);        // dv = Pᵀ·dy  [T, hs]
+            for (int i = 0; i < t; i++) {                                             // dS, in dp
+                int row = i * t;
+                float dot = 0f;
+                for (int j = 0; j <= i; j++) {
+                    dot += s.dp[row + j] * s.p[row + j];
                 }
-                CacheAttention.multiply(s.dp, 0, t, t, s.k, 0, hs, hs, s.out, 0);        // dq = dS·k  [T, hs]
-                s.writeHeads(dQkvs, shape, pair, s.out, 0, 3);
-                transpose(s.dp, t, t, s.pT);
-                CacheAttention.multiply(s.pT, 0, t, t, s.q, 0, hs, hs, s.out, 0);        // dk = dSᵀ·q  [T, hs]
-                s.writeHeads(dQkvs, shape, pair, s.out, 1, 3);
-                s.writeHeads(dQkvs, shape, pair, s.dv, 2, 3);
+                for (int j = 0; j < t; j++) {
+                    s.dp[row + j] = s.p[row + j] * (s.dp[row + j] - dot) * scale;
+                }
+            }
+            CacheAttention.multiply(s.dp, 0, t, t, s.k, 0, hs, hs, s.out, 0);        // dq = dS·k  [T, hs]
+            s.writeHeads(dQkvs, shape, pair, s.out, 0, 3);
+            transpose(s.dp, t, t, s.pT);
+            CacheAttention.multiply(s.pT, 0, t, t, s.q, 0, hs, hs, s.out, 0);        // dk = dSᵀ·q  [T, hs]
+            s.writeHeads(dQkvs, shape, pair, s.out, 1, 3);
+            s.writeHeads(dQkvs, shape, pair, s.dv, 2, 3);
+        });
+    }
+
+    /** One (sequence, head) pair's work, with this thread's arrays. */
+    @FunctionalInterface
+    private interface PairBody {
+        void run(Scratch s, int pair);
+    }
+
+    /** {@code body} for every pair {@code b·nh + h}, spread over the cores, each thread with a set of {@code work}'s arrays. */
+    private static void eachPair(Shape shape, Workspace work, PairBody body) {
+        ParallelRange.run(shape.batch() * shape.heads(), 1, (from, to) -> {
+            Scratch s = work.take().size(shape.time(), shape.headSize());
+            for (int pair = from; pair < to; pair++) {
+                body.run(s, pair);
             }
             work.give(s);
         });

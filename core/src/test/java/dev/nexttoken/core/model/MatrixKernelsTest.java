@@ -47,7 +47,7 @@ class MatrixKernelsTest {
                             float[] y = floats(random, rows * n);
                             float[] start = y.clone();
                             kernels.decode(w, x, 0, rows, bias, accumulate, y, 0, s);
-                            float[] read = roundsRows(kernels, format) ? ProductReference.q8Rows(x, 0, rows, k) : x;
+                            float[] read = ProductReference.roundsRowsForQ8(kernels.name(), format) ? ProductReference.q8Rows(x, 0, rows, k) : x;
                             for (int r = 0; r < rows; r++) {
                                 for (int j = 0; j < n; j++) {
                                     double sum = (accumulate ? start[r * n + j] : 0) + bias[j];
@@ -150,11 +150,6 @@ class MatrixKernelsTest {
         assertEquals(-127, WeightMatrix.quantize(-127.4f));
         assertEquals(3, WeightMatrix.quantize(2.5f));
         assertEquals(-3, WeightMatrix.quantize(-2.5f));
-    }
-
-    /** Whether {@code kernels} compute this format's products on x rounded to 8 bits (the integer Q8 kernels). */
-    private static boolean roundsRows(MatrixKernels kernels, WeightFormat format) {
-        return format == WeightFormat.Q8 && kernels.name().equals("native " + NativeKernels.Isa.AVX512_VNNI.label);
     }
 
     /** The stored matrix decoded from its bytes, independently of the kernels' code. */

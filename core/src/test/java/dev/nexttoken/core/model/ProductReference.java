@@ -98,6 +98,12 @@ final class ProductReference {
         return isa == NativeKernels.Isa.AVX512_VNNI && format == WeightFormat.Q8;
     }
 
+    /** The same for the kernels a model reports by name ({@link MatrixKernels#name()}, {@code Gpt2Model.kernel()}). */
+    static boolean roundsRowsForQ8(String kernel, WeightFormat format) {
+        return roundsRowsForQ8(NativeKernels.Isa.AVX512_VNNI, format)
+                && kernel.equals("native " + NativeKernels.Isa.AVX512_VNNI.label);
+    }
+
     /** That {@code call} throws an {@link IllegalArgumentException} with exactly this message. */
     static void assertMessage(String expected, Executable call) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);

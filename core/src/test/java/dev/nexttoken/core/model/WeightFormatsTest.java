@@ -126,8 +126,7 @@ class WeightFormatsTest {
                 double share = (double) agree / positions;
                 report.add(String.format("%s (%s): max |logit - F32| %.3g (on F32's top-10: %.3g), top-1 agreement %d/%d",
                         format, model.kernel(), maxDiff, maxTop10, agree, positions));
-                boolean integer = format == WeightFormat.Q8
-                        && model.kernel().equals("native " + NativeKernels.Isa.AVX512_VNNI.label);
+                boolean integer = ProductReference.roundsRowsForQ8(model.kernel(), format);
                 double logitBound = integer ? Q8_INTEGER_LOGIT_BOUND : LOGIT_BOUND.get(format);
                 double top10Bound = integer ? Q8_INTEGER_TOP10_BOUND : TOP10_BOUND.get(format);
                 assertTrue(maxDiff <= logitBound, format + " (" + model.kernel() + "): max |Δlogit| " + maxDiff);
