@@ -51,6 +51,12 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "Print one JSON object with the loss, the perplexity and each token's loss, and nothing else.")
     boolean json;
 
+    @Option(names = "--stride", paramLabel = "N",
+            description = "Score texts longer than the context in windows that advance N tokens, each token counted"
+                    + " once, as in Hugging Face's perplexity guide: a smaller N gives each prediction more context"
+                    + " and costs about context/N times the passes (default: the context, consecutive windows).")
+    Integer stride;
+
     /** The {@code --json} output. */
     @JsonPropertyOrder({"tokens", "loss", "perplexity", "token_losses"})
     record Result(int tokens, double loss, double perplexity, @JsonProperty("token_losses") double[] tokenLosses) {
@@ -68,7 +74,12 @@ public final class ScoreCommand implements Callable<Integer> {
         Path modelDir = ModelLoader.resolve(prompt.model());
         ScoreResult result;
         try (Generator generator = ModelLoader.load(modelDir, spec.commandLine().getErr(), false, dtypeOption.format)) {
-            result = generator.score(tokens);
+            int nPositions = generator.model().config().nPositions();
+            if (stride != null && (stride < 1 || stride > nPositions)) {
+                throw new BadArgumentException("--stride must be between 1 and the model's context, "
+                        + nPositions + ", got " + stride);
+            }
+            result = generator.score(tokens, stride == null ? nPositions : stride);
         }
 
         PrintWriter out = spec.commandLine().getOut();

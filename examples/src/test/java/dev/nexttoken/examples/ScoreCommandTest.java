@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nexttoken.core.Generator;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** {@code score} on the tiny fixture model. */
@@ -64,6 +67,42 @@ class ScoreCommandTest {
         assertEquals("  0    464  \"The\"", lines.get(4).stripTrailing());
         assertTrue(lines.get(5).matches(" +1 +2068 +\" quick\" +\\d+\\.\\d{4}"), lines.get(5));
         assertEquals(4 + 8, lines.size(), run.out());
+    }
+
+    @Test
+    void strideGivesTheLibrarysStridedScore() throws IOException {
+        // 80 tokens: three windows of the tiny model's 32 at stride 32, more at stride 8.
+        int[] ids = new int[80];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (i * 7919) % 50_000;
+        }
+        String tokens = Arrays.stream(ids).mapToObj(String::valueOf)
+                .collect(Collectors.joining(","));
+        double consecutive;
+        double strided;
+        try (Generator generator = Generator.load(TinyModel.dir())) {
+            consecutive = generator.score(ids).loss();
+            strided = generator.score(ids, 8).loss();
+        }
+
+        JsonNode byDefault = JSON.readTree(CliRun.run("score", "--model", TinyModel.path(), "--tokens", tokens,
+                "--json").out());
+        JsonNode byStride = JSON.readTree(CliRun.run("score", "--model", TinyModel.path(), "--tokens", tokens,
+                "--stride", "8", "--json").out());
+
+        assertEquals(consecutive, byDefault.get("loss").doubleValue(), 1e-9);
+        assertEquals(strided, byStride.get("loss").doubleValue(), 1e-9);
+        assertTrue(Math.abs(strided - consecutive) > 1e-6, "more context changes the loss");
+        assertEquals(79, byStride.get("token_losses").size());
+    }
+
+    @Test
+    void aStrideOutsideTheContextIsAUsageError() {
+        CliRun run = CliRun.run("score", "--model", TinyModel.path(), "--tokens", TOKENS, "--stride", "33");
+
+        assertEquals(ExitCodes.USAGE, run.exitCode());
+        assertEquals(List.of("nexttoken score: --stride must be between 1 and the model's context, 32, got 33"),
+                run.errLines());
     }
 
     @Test
