@@ -102,15 +102,4 @@ class GenerateTest {
         assertThrows(IllegalArgumentException.class, () -> NextToken.generate(data, "prompt", MODEL,
                 OPTIONS.toBuilder().numSamples(2).build()));
     }
-
-    @Test
-    void theSettingsCarryEveryBuiltInOption() {
-        GenerationOptions rich = GenerationOptions.builder().maxNewTokens(5).temperature(0.7).topK(20).topP(0.9)
-                .minP(0.05).repetitionPenalty(1.2).frequencyPenalty(0.1).presencePenalty(0.2).noRepeatNgramSize(3)
-                .logitBias(13, -2.0).banTokens(50256).banSequence(1, 2).minNewTokens(2).addStopString("\n")
-                .stopAtEndOfText(false).seed(99).build();
-        GenerationOptions back = new GenerationSettings(rich).toOptions(99);
-        assertEquals(rich.toString(), back.toString());
-        assertEquals(rich.sampling(), back.sampling());
-    }
 }
