@@ -28,17 +28,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The embedded default model, tried as a new user tries it (issue 17's targets):
  * <ul>
  * <li>on plain narrative English it never saw (chapters 1–3 of <i>Moby-Dick</i>, not in its
- * corpus: {@code held-out/make.sh}) its perplexity is at most {@value #MAX_PROSE_PERPLEXITY}. The
- * model scores 441 there, the first general model 493 and the fortunes-only model 2,800
- * (docs/TRAINING.md). Issue 17 asks for 350, which this model does not reach: the bound keeps
- * what it reaches;</li>
+ * corpus: {@code held-out/make.sh}) its perplexity is at most {@value #MAX_PROSE_PERPLEXITY}, issue
+ * 17's target. The model scores 348.8 there (consecutive windows of its 256-token context), the
+ * previous one 441, the first general model 493 and the fortunes-only model 2,800
+ * (docs/TRAINING.md);</li>
  * <li>its 40-token samples at the default settings are at least {@value #MIN_DICTIONARY_SHARE} English
  * dictionary words (the words of Debian's {@code wamerican} list, {@code /usr/share/dict/words}).</li>
  * </ul>
  */
 class DefaultModelQualityTest {
 
-    static final double MAX_PROSE_PERPLEXITY = 460;
+    static final double MAX_PROSE_PERPLEXITY = 350;
     static final double MIN_DICTIONARY_SHARE = 0.60;
     private static final Path DICTIONARY = Path.of("/usr/share/dict/words");
     /** A word: letters, with inner apostrophes ("don't", "whale's"). */
