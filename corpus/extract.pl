@@ -338,7 +338,7 @@ sub sotu {
 }
 
 # A line that heads a chapter or story rather than saying anything: "CHAPTER I.", "I. The
-# Absence of Mr Glass", "II", or a title in capitals ("BUSTER BEAR GOES FISHING").
+# Absence of Mr Glass", "II", or a title in capitals ("THE ORPHANS.").
 sub heading {
     my ($line) = @_;
     return 0 if length($line) > 80;

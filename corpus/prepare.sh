@@ -21,7 +21,7 @@
 #
 # What it does:
 #   1. apt-get download the pinned Debian packages below, and npm pack the pinned npm packages
-#      (checked against its SHA-256); no root needed, but apt's package lists must exist: run
+#      (each checked against its SHA-256); no root needed, but apt's package lists must exist: run
 #      `apt-get update` once;
 #   2. dpkg-deb -x / tar -x them into corpus/data/extract/;
 #   3. extract.pl turns each source into documents in one normal form (corpus/data/sources/

@@ -74,12 +74,8 @@ public final class ScoreCommand implements Callable<Integer> {
         Path modelDir = ModelLoader.resolve(prompt.model());
         ScoreResult result;
         try (Generator generator = ModelLoader.load(modelDir, spec.commandLine().getErr(), false, dtypeOption.format)) {
-            int nPositions = generator.model().config().nPositions();
-            if (stride != null && (stride < 1 || stride > nPositions)) {
-                throw new BadArgumentException("--stride must be between 1 and the model's context, "
-                        + nPositions + ", got " + stride);
-            }
-            result = generator.score(tokens, stride == null ? nPositions : stride);
+            // the library checks the stride (a usage error with its message, as for the sampling options)
+            result = stride == null ? generator.score(tokens) : generator.score(tokens, stride);
         }
 
         PrintWriter out = spec.commandLine().getOut();

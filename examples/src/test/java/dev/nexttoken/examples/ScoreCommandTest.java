@@ -101,7 +101,7 @@ class ScoreCommandTest {
         CliRun run = CliRun.run("score", "--model", TinyModel.path(), "--tokens", TOKENS, "--stride", "33");
 
         assertEquals(ExitCodes.USAGE, run.exitCode());
-        assertEquals(List.of("nexttoken score: --stride must be between 1 and the model's context, 32, got 33"),
+        assertEquals(List.of("nexttoken score: stride must be in [1, 32] (n_positions), got 33"),
                 run.errLines());
     }
 
